@@ -1,0 +1,49 @@
+"""autograd: a scalar autograd engine you can read in one sitting.
+
+``Value`` records every op in a graph; ``backward()`` applies the chain rule over it.
+The op table (``autograd.OPS``) holds every primitive's forward and derivative rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from autograd.check import GradcheckError, gradcheck, numerical_diff, numerical_grad
+from autograd.graph import Step, backward_steps, grad, toposort, zero_grad
+from autograd.ops import OPS, Op, register
+from autograd.value import Value, affine, apply, is_grad_enabled, no_grad, sum
+
+__all__ = [
+    "OPS",
+    "GradcheckError",
+    "Op",
+    "Step",
+    "Value",
+    "affine",
+    "apply",
+    "backward_steps",
+    "grad",
+    "gradcheck",
+    "is_grad_enabled",
+    "no_grad",
+    "numerical_diff",
+    "numerical_grad",
+    "register",
+    "sum",
+    "toposort",
+    "zero_grad",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # Submodules with optional weight load on first use: strategies needs hypothesis,
+    # compile needs numpy.
+    if name == "strategies":
+        import importlib
+
+        return importlib.import_module("autograd.strategies")
+    if name == "compile":
+        from autograd.compile import compile
+
+        return compile
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")
