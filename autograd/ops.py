@@ -45,23 +45,47 @@ def register(op: Op) -> Op:
     return op
 
 
-# -- helpers that work on floats and on Values ------------------------------------------------
+# -- helpers that work on floats, on Values and on numpy arrays ---------------------------------
+# (arrays: the compiled replay evaluates these same rules on whole columns of nodes at once)
 
 
 def _is_float(x: Number) -> bool:
     return isinstance(x, float | int)
 
 
+def _np() -> Any:
+    import numpy
+
+    return numpy
+
+
 def _exp(x: Number) -> Number:
-    return math.exp(x) if _is_float(x) else x.exp()
+    if _is_float(x):
+        return math.exp(x)
+    return x.exp() if hasattr(x, "exp") else _np().exp(x)
 
 
 def _log(x: Number) -> Number:
-    return math.log(x) if _is_float(x) else x.log()
+    if _is_float(x):
+        return math.log(x)
+    return x.log() if hasattr(x, "log") else _np().log(x)
 
 
 def _sigmoid(x: Number) -> Number:
-    return _sigmoid_f(x) if _is_float(x) else x.sigmoid()
+    if _is_float(x):
+        return _sigmoid_f(x)
+    if hasattr(x, "sigmoid"):
+        return x.sigmoid()
+    np = _np()
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _where(cond: Any, a: Number, b: Number) -> Number:
+    """``a if cond else b``; elementwise when ``cond`` is an array."""
+    if isinstance(cond, bool) or not hasattr(cond, "shape") or cond.shape == ():
+        return a if cond else b
+    return _np().where(cond, a, b)
 
 
 def _fmt(x: float) -> str:
@@ -127,7 +151,9 @@ def _powv_f(xs: tuple[float, ...], arg: Any) -> float:
     """Value ** Value: d/d exponent is out * log(base), so the base must be > 0."""
     x, y = xs
     if not x > 0.0:
-        raise ValueError(f"pow({_fmt(x)}, {_fmt(y)}): base must be > 0 when the exponent is a Value")
+        raise ValueError(
+            f"pow({_fmt(x)}, {_fmt(y)}): base must be > 0 when the exponent is a Value"
+        )
     try:
         return x**y
     except OverflowError:
@@ -208,7 +234,7 @@ register(
         "relu",
         1,
         lambda xs, a: xs[0] if xs[0] > 0.0 else 0.0,
-        lambda o, xs, a: (1.0 if xs[0] > 0 else 0.0,),
+        lambda o, xs, a: (_where(xs[0] > 0, 1.0, 0.0),),
         "max(a, 0); derivative 0 at 0",
         smooth=False,
     )
@@ -219,7 +245,7 @@ register(
         "leaky_relu",
         1,
         lambda xs, s: xs[0] if xs[0] >= 0.0 else s * xs[0],
-        lambda o, xs, s: (1.0 if xs[0] >= 0 else s,),
+        lambda o, xs, s: (_where(xs[0] >= 0, 1.0, s),),
         "a if a >= 0 else slope * a; derivative 1 at 0",
         smooth=False,
     )
@@ -231,7 +257,7 @@ register(
         "elu",
         1,
         lambda xs, al: xs[0] if xs[0] > 0.0 else al * math.expm1(xs[0]),
-        lambda o, xs, al: (1.0 if xs[0] > 0 else o + al,),
+        lambda o, xs, al: (_where(xs[0] > 0, 1.0, o + al),),
         "a if a > 0 else alpha * (e^a - 1)",
         smooth=False,
     )
@@ -242,7 +268,7 @@ register(
         "abs",
         1,
         lambda xs, a: abs(xs[0]),
-        lambda o, xs, a: (1.0 if xs[0] > 0 else (-1.0 if xs[0] < 0 else 0.0),),
+        lambda o, xs, a: (_where(xs[0] > 0, 1.0, _where(xs[0] < 0, -1.0, 0.0)),),
         "|a|; derivative 0 at 0",
         smooth=False,
     )

@@ -296,4 +296,3 @@ def affine(bias: Value, weights: Iterable[Value], inputs: Iterable[Value | float
         flat.append(w)
         flat.append(x if x.__class__ is Value else _const(x))
     return apply("affine", *flat)
-
