@@ -264,7 +264,7 @@ class Value:
     # -- graph ---------------------------------------------------------------------------------
 
     def backward(self) -> None:
-        """Add d self / d node to ``.grad`` of every node in the graph (iterative, no depth limit)."""
+        """Add d self / d node to ``.grad`` of every node in the graph (no depth limit)."""
         from autograd.graph import backward
 
         backward(self)
