@@ -88,6 +88,13 @@ def _where(cond: Any, a: Number, b: Number) -> Number:
     return _np().where(cond, a, b)
 
 
+def _step(cond: Any, on: tuple[float], off: tuple[float]) -> tuple[Any]:
+    """``on if cond else off`` for a one-input piecewise rule; the tuples are shared on floats."""
+    if isinstance(cond, bool):
+        return on if cond else off
+    return (_where(cond, on[0], off[0]),)
+
+
 def _fmt(x: float) -> str:
     return repr(float(x))
 
@@ -192,6 +199,7 @@ def _affine_partials(out: Number, xs: tuple[Number, ...], arg: Any) -> tuple[Num
 # partials(out, xs, arg): reuse the output where the math allows (exp, tanh, sigmoid, sqrt).
 
 _ONE = (1.0,)
+_ZERO = (0.0,)
 
 register(Op("add", 2, lambda xs, a: xs[0] + xs[1], lambda o, xs, a: (1.0, 1.0), "a + b"))
 register(Op("mul", 2, lambda xs, a: xs[0] * xs[1], lambda o, xs, a: (xs[1], xs[0]), "a * b"))
@@ -234,7 +242,7 @@ register(
         "relu",
         1,
         lambda xs, a: xs[0] if xs[0] > 0.0 else 0.0,
-        lambda o, xs, a: (_where(xs[0] > 0, 1.0, 0.0),),
+        lambda o, xs, a: _step(xs[0] > 0, _ONE, _ZERO),
         "max(a, 0); derivative 0 at 0",
         smooth=False,
     )

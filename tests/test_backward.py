@@ -1,0 +1,178 @@
+"""Backward, step-by-step backward, grad (higher order) and zero_grad."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import autograd
+from autograd import Value, backward_steps, grad
+
+
+def test_backward_on_million_node_chain():
+    x = Value(1.0)
+    v = x
+    for _ in range(1_000_000):
+        v = v + 1.0
+    v.backward()
+    assert v.data == 1_000_001.0 and x.grad == 1.0
+
+
+def test_repeated_backward_adds_the_same_gradients_again():
+    x = Value(3.0)
+    y = x * x * x
+    y.backward()
+    assert x.grad == 27.0
+    y.backward()
+    assert x.grad == 54.0  # micrograd gives 45
+
+
+def test_repeated_backward_on_inner_nodes():
+    x = Value(2.0)
+    h = x.tanh()
+    y = h * h + h
+    y.backward()
+    first = (x.grad, h.grad)
+    y.backward()
+    assert (x.grad, h.grad) == (2 * first[0], 2 * first[1])
+
+
+def test_backward_of_a_leaf():
+    x = Value(2.0)
+    x.backward()
+    assert x.grad == 1.0
+
+
+def test_zero_grad_resets_the_whole_graph():
+    x, y = Value(2.0), Value(-1.0)
+    z = (x * y).exp() + x
+    z.backward()
+    assert x.grad != 0 and y.grad != 0
+    z.zero_grad()
+    assert x.grad == y.grad == z.grad == z.parents[0].grad == 0.0
+
+
+def test_toposort_puts_inputs_first():
+    a, b = Value(1.0), Value(2.0)
+    c = a * b
+    d = c + b * c  # c reached along two paths
+    order = autograd.toposort(d)
+    assert order.index(c) < order.index(d.parents[1]) < order.index(d)
+    assert a not in order and len(order) == len(set(order)) == 3
+
+
+def test_backward_steps_classic_example():
+    x, y, z = Value(-2.0, "x"), Value(5.0, "y"), Value(-4.0, "z")
+    q = x + y
+    f = q * z
+    steps = list(backward_steps(f))
+    assert [s.node for s in steps] == [f, q]
+    first = steps[0]
+    assert first.grad == 1.0
+    assert first.parents == ((q, -4.0, -4.0), (z, 3.0, 3.0))  # dq = dout * z = 1 * -4 = -4
+    assert steps[1].grad == -4.0
+    assert steps[1].parents == ((x, 1.0, -4.0), (y, 1.0, -4.0))
+    assert (x.grad, y.grad, z.grad) == (-4.0, -4.0, 3.0)
+
+
+def test_backward_steps_apply_one_node_at_a_time():
+    x = Value(0.5)
+    h = x.tanh()
+    y = h * x
+    it = backward_steps(y)
+    next(it)
+    assert h.grad == 0.5 and x.grad == pytest.approx(math.tanh(0.5))
+    assert h.parents[0].grad == x.grad  # the tanh node has not passed its gradient on yet
+
+
+def _expr(xs):
+    a, b, c = xs
+    s = a * b + (b * c).tanh()
+    return (s * s + a.exp() / (c * c + 1.0)).sigmoid() + s.softplus() * a
+
+
+@given(st.lists(st.floats(-2, 2, allow_nan=False), min_size=3, max_size=3))
+def test_backward_steps_to_the_end_equals_backward(vals):
+    xs1 = [Value(v) for v in vals]
+    _expr(xs1).backward()
+    xs2 = [Value(v) for v in vals]
+    for _ in backward_steps(_expr(xs2)):
+        pass
+    assert [x.grad for x in xs1] == [x.grad for x in xs2]
+
+
+@given(st.lists(st.floats(-2, 2, allow_nan=False), min_size=3, max_size=3))
+def test_grad_equals_backward_and_leaves_grads_alone(vals):
+    xs = [Value(v) for v in vals]
+    out = _expr(xs)
+    gs = grad(out, xs)
+    assert all(x.grad == 0.0 for x in xs)
+    out.backward()
+    assert list(gs) == pytest.approx([x.grad for x in xs], rel=1e-12)
+
+
+def test_grad_of_unreached_input_is_zero():
+    x, y = Value(1.0), Value(2.0)
+    assert grad(x * 3.0, [x, y]) == (3.0, 0.0)
+    (dy,) = grad(x * 3.0, [y], create_graph=True)
+    assert isinstance(dy, Value) and dy.data == 0.0
+
+
+def test_grad_rejects_non_values():
+    with pytest.raises(TypeError, match="float"):
+        grad(Value(1.0), [1.0])
+
+
+def test_second_derivative_through_create_graph():
+    x = Value(3.0)
+    y = x**3
+    (dy,) = grad(y, [x], create_graph=True)
+    (d2y,) = grad(dy, [x], create_graph=True)
+    (d3y,) = grad(d2y, [x])
+    assert (dy.data, d2y.data, d3y) == (27.0, 18.0, 6.0)
+    assert x.grad == 0.0
+
+
+def test_hessian_of_two_variable_function():
+    x, y = Value(0.3), Value(-0.7)
+    f = (x * y).tanh() + x.exp() * y * y
+    gx, gy = grad(f, [x, y], create_graph=True)
+    hxx, hxy = grad(gx, [x, y])
+    hyx, hyy = grad(gy, [x, y])
+    t = math.tanh(0.3 * -0.7)
+    s2 = 1 - t * t
+    assert hxx == pytest.approx(-2 * t * s2 * 0.49 + math.exp(0.3) * 0.49, rel=1e-12)
+    assert hxy == pytest.approx(hyx, rel=1e-12)
+    assert hxy == pytest.approx(s2 + -2 * t * s2 * 0.3 * -0.7 + 2 * -0.7 * math.exp(0.3))
+    assert hyy == pytest.approx(-2 * t * s2 * 0.09 + 2 * math.exp(0.3), rel=1e-12)
+
+
+def test_gradient_penalty_backpropagates_through_a_gradient():
+    w, x = Value(1.5), Value(0.4)
+    out = (w * x).tanh()
+    (gx,) = grad(out, [x], create_graph=True)
+    penalty = (gx - 1.0) ** 2
+    penalty.backward()
+    t = math.tanh(0.6)
+    dgx_dw = (1 - t * t) + w.data * (-2 * t * (1 - t * t) * x.data)
+    assert w.grad == pytest.approx(2 * (gx.data - 1.0) * dgx_dw, rel=1e-12)
+
+
+def test_create_graph_works_inside_no_grad():
+    x = Value(2.0)
+    y = x * x
+    with autograd.no_grad():
+        (dy,) = grad(y, [x], create_graph=True)
+    assert dy.parents and grad(dy, [x]) == (2.0,)
+
+
+def test_create_graph_rule_with_wrong_count_names_the_op(monkeypatch):
+    x = Value(2.0)
+    y = x.tanh()
+    bad = autograd.Op("tanh", 1, autograd.OPS["tanh"].forward, lambda o, xs, a: (1.0, 2.0))
+    monkeypatch.setitem(autograd.OPS, "tanh", bad)
+    with pytest.raises(RuntimeError, match="'tanh'"):
+        grad(y, [x], create_graph=True)

@@ -1,0 +1,189 @@
+"""Value: construction, fields, operators, errors."""
+
+from __future__ import annotations
+
+import gc
+import math
+
+import pytest
+
+import autograd
+from autograd import OPS, Op, Value
+
+
+def test_classic_example():
+    x, y, z = Value(-2.0, "x"), Value(5.0, "y"), Value(-4.0, "z")
+    q = x + y
+    f = q * z
+    f.backward()
+    assert f.data == -12.0
+    assert (x.grad, y.grad, z.grad, q.grad) == (-4.0, -4.0, 3.0, -4.0)
+
+
+def test_micrograd_readme_expression():
+    a, b = Value(-4.0), Value(2.0)
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    g.backward()
+    assert round(g.data, 4) == 24.7041
+    assert round(a.grad, 4) == 138.8338
+    assert round(b.grad, 4) == 645.5773
+
+
+@pytest.mark.parametrize("bad", ["1.0", None, 1j, [1.0], (1.0,), Value(1.0)])
+def test_value_rejects_non_numbers(bad):
+    with pytest.raises(TypeError, match=type(bad).__name__):
+        Value(bad)
+
+
+def test_value_stores_float_and_fields():
+    v = Value(3, label="v")
+    assert type(v.data) is float and v.data == 3.0
+    assert (v.grad, v.op, v.parents, v.label) == (0.0, "", (), "v")
+    assert Value(float("nan")).data != Value(float("nan")).data
+    assert Value(math.inf).data == math.inf
+
+
+def test_parents_are_ordered_and_keep_repeats():
+    a, b = Value(2.0), Value(3.0)
+    assert (a * a).parents == (a, a)
+    assert (a - b).op == "add"
+    out = a * b
+    assert out.parents == (a, b) and out.op == "mul"
+
+
+def test_square_by_self_multiplication_counts_both_edges():
+    a = Value(3.0)
+    (a * a).backward()
+    assert a.grad == 6.0
+
+
+@pytest.mark.parametrize(
+    ("expr", "value"),
+    [
+        (lambda v: 2 * v, 6.0),
+        (lambda v: 1 - v, -2.0),
+        (lambda v: 2**v, 8.0),
+        (lambda v: 6 / v, 2.0),
+        (lambda v: 1 + v, 4.0),
+        (lambda v: -v, -3.0),
+        (lambda v: v - 1, 2.0),
+        (lambda v: v / 2, 1.5),
+    ],
+)
+def test_reflected_and_unary_operators(expr, value):
+    assert expr(Value(3.0)).data == value
+
+
+def test_comparisons_float_repr_and_hash():
+    a, b = Value(1.0), Value(2.0)
+    assert a < b and a <= b and b > a and b >= a and a < 1.5 and not a > 1.5
+    assert float(b) == 2.0
+    assert repr(Value(2.0)) == "Value(data=2.0, grad=0.0)"
+    c = Value(1.0)
+    assert hash(a) != hash(c) or a is c
+    assert len({a, c}) == 2  # identity, not value
+
+
+def test_pow_with_negative_base_and_integer_exponent():
+    x = Value(-2.0)
+    y = x**3
+    y.backward()
+    assert y.data == -8.0 and x.grad == 12.0
+
+
+def test_value_exponent_needs_positive_base():
+    with pytest.raises(ValueError, match="pow"):
+        Value(-2.0) ** Value(2.0)
+    with pytest.raises(ValueError, match="pow"):
+        Value(0.0) ** Value(2.0)
+
+
+def test_value_exponent_gradients():
+    a, b = Value(2.0), Value(3.0)
+    out = a**b
+    out.backward()
+    assert out.data == 8.0 and a.grad == 12.0 and b.grad == pytest.approx(8.0 * math.log(2.0))
+
+
+@pytest.mark.parametrize(
+    ("f", "error", "message"),
+    [
+        (lambda: Value(-1.0).log(), ValueError, r"log\(-1.0\): input must be > 0"),
+        (lambda: Value(0.0).log(), ValueError, r"log\(0.0\)"),
+        (lambda: Value(-4.0).sqrt(), ValueError, r"sqrt\(-4.0\)"),
+        (lambda: Value(1.0) / 0, ZeroDivisionError, "division by zero"),
+        (lambda: Value(1.0) / Value(0.0), ZeroDivisionError, "division by zero"),
+        (lambda: 1.0 / Value(0.0), ZeroDivisionError, "division by zero"),
+        (lambda: Value(0.0) ** -1, ZeroDivisionError, "pow"),
+        (lambda: Value(1000.0).exp(), OverflowError, r"exp\(1000.0\)"),
+        (lambda: Value(10.0) ** 1000, OverflowError, "pow"),
+        (lambda: Value(-8.0) ** (1 / 3), ValueError, "pow"),
+        (lambda: Value(1.0) + "a", TypeError, "str"),
+        (lambda: Value(1.0) * None, TypeError, "NoneType"),
+    ],
+)
+def test_errors_name_the_op_and_input(f, error, message):
+    with pytest.raises(error, match=message):
+        f()
+
+
+def test_missing_rule_names_the_op(monkeypatch):
+    monkeypatch.delitem(OPS, "tanh")
+    with pytest.raises(NotImplementedError, match="tanh"):
+        Value(1.0).tanh()
+
+
+def test_rule_with_wrong_number_of_gradients_names_the_op(monkeypatch):
+    bad = Op("mul", 2, OPS["mul"].forward, lambda out, xs, arg: (1.0,))
+    monkeypatch.setitem(OPS, "mul", bad)
+    with pytest.raises(RuntimeError, match="'mul' returned 1 gradients for 2 inputs"):
+        Value(2.0) * Value(3.0)
+
+
+def test_fast_paths_match_table():
+    """add and mul skip the generic path; they must give what the table gives."""
+    for name, (a, b) in [("add", (1.5, -2.25)), ("mul", (1.5, -2.25)), ("mul", (0.1, 3.0))]:
+        x, y = Value(a), Value(b)
+        fast = x + y if name == "add" else x * y
+        slow = autograd.apply(name, x, y)
+        assert fast.data == slow.data and fast._partials == slow._partials
+        assert fast.parents == slow.parents and fast.op == slow.op
+
+
+def test_register_rejects_duplicate_names():
+    with pytest.raises(ValueError, match="already registered"):
+        autograd.register(OPS["add"])
+
+
+def test_graph_is_freed_by_reference_counting_alone():
+    gc.collect()
+    gc.disable()
+    try:
+        x = Value(1.5)
+        y = (x * x + x).tanh() * 2.0 - x.exp() / (x + 1.0) + autograd.sum([x, x.relu()])
+        y.backward()
+        autograd.grad(y, [x], create_graph=True)
+        del y
+        assert gc.collect() == 0  # nothing was left for the cyclic collector
+    finally:
+        gc.enable()
+
+
+def test_no_grad_records_no_parents():
+    x = Value(2.0)
+    with autograd.no_grad():
+        assert not autograd.is_grad_enabled()
+        y = x * x + 1
+    assert autograd.is_grad_enabled()
+    assert y.parents == () and y.data == 5.0
+    y.backward()
+    assert x.grad == 0.0
