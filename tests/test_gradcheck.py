@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import assume, given, settings
-from hypothesis import strategies as st
 
 import autograd
 from autograd import GradcheckError, Value, gradcheck, numerical_diff, numerical_grad

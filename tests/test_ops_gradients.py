@@ -9,7 +9,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 import autograd
-from autograd import OPS, Value, gradcheck, grad, numerical_grad
+from autograd import OPS, Value, grad, gradcheck, numerical_grad
 
 
 def floats(lo: float, hi: float) -> st.SearchStrategy[float]:
