@@ -60,8 +60,10 @@ def _lookup(name: str) -> Op:
 
 def apply(name: str, *inputs: Value, arg: Any = None) -> Value:
     """Apply the registered op ``name`` to ``inputs``: the one generic path through the table."""
-    op = _lookup(name)
-    xs = tuple([v.data for v in inputs])
+    op = OPS.get(name)
+    if op is None or op.forward is None or op.partials is None:
+        op = _lookup(name)  # raises, naming the op
+    xs = (inputs[0].data,) if len(inputs) == 1 else tuple([v.data for v in inputs])
     data = op.forward(xs, arg)
     out = _new(Value)
     out.data = data
@@ -120,7 +122,7 @@ class Value:
     __slots__ = ("data", "grad", "op", "parents", "label", "arg", "_partials")
 
     def __init__(self, data: float, label: str = "") -> None:
-        self.data = _as_float(data, "Value()")
+        self.data = data if type(data) is float else _as_float(data, "Value()")
         if not isinstance(label, str):
             raise TypeError(f"Value() label must be a str, got {type(label).__name__}")
         self.grad = 0.0
