@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from autograd.check import GradcheckError, gradcheck, numerical_diff, numerical_grad
+from autograd.compile import Program, compile
 from autograd.graph import Step, backward_steps, grad, toposort, zero_grad
 from autograd.ops import OPS, Op, register
 from autograd.value import Value, affine, apply, is_grad_enabled, no_grad, sum
@@ -19,9 +20,11 @@ __all__ = [
     "Op",
     "Step",
     "Value",
+    "Program",
     "affine",
     "apply",
     "backward_steps",
+    "compile",
     "grad",
     "gradcheck",
     "is_grad_enabled",
@@ -36,14 +39,9 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # Submodules with optional weight load on first use: strategies needs hypothesis,
-    # compile needs numpy.
+    # strategies needs hypothesis (a test dependency), so it loads on first use only.
     if name == "strategies":
         import importlib
 
         return importlib.import_module("autograd.strategies")
-    if name == "compile":
-        from autograd.compile import compile
-
-        return compile
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")

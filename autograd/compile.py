@@ -1,0 +1,512 @@
+"""Compiled replay: trace a scalar function once, then replay its graph over numpy arrays.
+
+``prog = compile(fn, *examples)`` calls ``fn`` once on Values shaped like the examples and lowers
+the recorded graph into a flat program: nodes grouped by (op, number of inputs, arg) within each
+topological level, one gather by index per group into a flat array of values, one vectorised
+forward kernel per group, and a backward pass by reverse levels that evaluates the op table's own
+derivative rules (``OPS[name].partials``) on whole columns of nodes and scatter-adds them.
+
+Only the forward kernels live here (numpy versions of the table's float rules, in ``KERNELS``);
+every derivative still comes from the one rule table.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from autograd.graph import toposort
+from autograd.ops import OPS
+from autograd.value import Value, _enable_grad
+
+__all__ = ["KERNELS", "Program", "compile"]
+
+Kernel = Callable[[np.ndarray, Any], np.ndarray]
+
+
+def _fmt(x: Any) -> str:
+    return repr(float(x))
+
+
+def _first(x: np.ndarray, bad: np.ndarray) -> float:
+    """The first element of ``x`` where ``bad`` holds (for an error message)."""
+    return float(x[int(np.argmax(bad))])
+
+
+# -- forward kernels ----------------------------------------------------------------------------
+# Each kernel takes the gathered inputs of a group as a (k, n) array (row i = input i of every
+# node) and the op's arg, and returns the n outputs. Each raises the error the float rule in
+# autograd/ops.py raises, naming the op, when any element is outside the op's domain; it also
+# raises where the float derivative rule would (the scalar engine evaluates it when it builds a
+# node), so replay fails exactly where building the graph would.
+
+
+def _k_exp(xs: np.ndarray, arg: Any) -> np.ndarray:
+    x = xs[0]
+    top = float(x.max())
+    try:
+        math.exp(top)  # exp is increasing: the largest input overflows if any does
+    except OverflowError:
+        raise OverflowError(f"exp({_fmt(top)}): result overflows a float") from None
+    return np.exp(x)
+
+
+def _k_log(xs: np.ndarray, arg: Any) -> np.ndarray:
+    x = xs[0]
+    low = float(x.min())  # nan propagates through min, and nan is outside the domain too
+    if not low > 0.0:
+        raise ValueError(f"log({_fmt(_first(x, ~(x > 0.0)))}): input must be > 0")
+    try:
+        low**-1.0  # the derivative rule's x ** -1 overflows for subnormal x
+    except OverflowError:
+        raise OverflowError(f"log({_fmt(low)}): derivative 1/x overflows a float") from None
+    return np.log(x)
+
+
+def _k_sqrt(xs: np.ndarray, arg: Any) -> np.ndarray:
+    x = xs[0]
+    if not float(x.min()) > 0.0:
+        raise ValueError(f"sqrt({_fmt(_first(x, ~(x > 0.0)))}): input must be > 0")
+    return np.sqrt(x)
+
+
+def _k_pow(xs: np.ndarray, k: Any) -> np.ndarray:
+    if xs.shape[0] == 2:
+        return _k_powv(xs)
+    x = xs[0]
+    if k < 1.0 and (x == 0.0).any():
+        if k < 0.0:
+            raise ZeroDivisionError(f"pow(0.0, {_fmt(k)}): division by zero")
+        if k == 0.0:  # the rule's k * x ** (k - 1) divides by zero at x = 0
+            raise ZeroDivisionError("pow(0.0, 0.0): derivative divides by zero")
+        raise ValueError(f"pow(0.0, {_fmt(k)}): derivative is infinite at 0")
+    if math.isfinite(k) and k != math.floor(k) and float(x.min()) < 0.0:
+        raise ValueError(f"pow({_fmt(_first(x, x < 0.0))}, {_fmt(k)}): result is not a real number")
+    if math.isfinite(k) and k != 0.0:
+        # |x| ** k is monotonic in |x|: only the largest (k > 0) or smallest (k < 0) can overflow,
+        # and for k < 1 the derivative's |x| ** (k - 1) overflows first at the smallest |x|.
+        ax = np.abs(x)
+        ax = ax[np.isfinite(ax)]
+        if ax.size:
+            edge = float(ax.max() if k > 0.0 else ax.min())
+            try:
+                edge**k
+            except OverflowError:
+                raise OverflowError(
+                    f"pow({_fmt(edge)}, {_fmt(k)}): result overflows a float"
+                ) from None
+            if k < 1.0:
+                small = float(ax.min())
+                try:
+                    small ** (k - 1.0)
+                except OverflowError:
+                    raise OverflowError(
+                        f"pow({_fmt(small)}, {_fmt(k)}): derivative overflows a float"
+                    ) from None
+    return np.power(x, k)
+
+
+def _k_powv(xs: np.ndarray) -> np.ndarray:
+    x, y = xs[0], xs[1]
+    if not float(x.min()) > 0.0:
+        bad = ~(x > 0.0)
+        raise ValueError(
+            f"pow({_fmt(_first(x, bad))}, {_fmt(_first(y, bad))}): "
+            "base must be > 0 when the exponent is a Value"
+        )
+    out = np.power(x, y)
+    d = np.power(x, y - 1.0)  # the derivative rule's x ** (y - 1), which may overflow alone
+    for what, z in (("result", out), ("derivative", d)):
+        bad = np.isinf(z) & np.isfinite(x) & np.isfinite(y)
+        if bad.any():
+            raise OverflowError(
+                f"pow({_fmt(_first(x, bad))}, {_fmt(_first(y, bad))}): {what} overflows a float"
+            )
+    return out
+
+
+def _k_sigmoid(xs: np.ndarray, arg: Any) -> np.ndarray:
+    x = xs[0]
+    # The float rule's two stable branches, per element: exp only ever of a non-positive number.
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _k_elu(xs: np.ndarray, al: Any) -> np.ndarray:
+    x = xs[0]
+    # expm1 only of the non-positive side (no overflow warning for large x); where() keeps -0.0,
+    # whose elu is -0.0 in the float rule.
+    return np.where(x > 0.0, x, al * np.expm1(np.where(x > 0.0, 0.0, x)))
+
+
+def _sum_rows(a: np.ndarray) -> np.ndarray:
+    """Rows of ``a`` added first to last, as the float rules add (same floats, not pairwise)."""
+    if a.shape[1] == 1:
+        # One column: reduce would sum it pairwise; accumulate is always sequential.
+        return np.add.accumulate(a[:, 0])[-1:]
+    # A C-ordered reduction over axis 0 adds whole rows one after another.
+    return np.add.reduce(a, axis=0)
+
+
+def _k_affine(xs: np.ndarray, arg: Any) -> np.ndarray:
+    # b + w0*x0 + w1*x1 + ..., left to right like the float rule.
+    terms = np.empty((xs.shape[0] // 2 + 1, xs.shape[1]))
+    terms[0] = xs[0]
+    np.multiply(xs[1::2], xs[2::2], out=terms[1:])
+    return _sum_rows(terms)
+
+
+KERNELS: dict[str, Kernel] = {
+    "add": lambda xs, a: xs[0] + xs[1],
+    "mul": lambda xs, a: xs[0] * xs[1],
+    "neg": lambda xs, a: -xs[0],
+    "pow": _k_pow,
+    "exp": _k_exp,
+    "log": _k_log,
+    "sqrt": _k_sqrt,
+    "tanh": lambda xs, a: np.tanh(xs[0]),
+    "sigmoid": _k_sigmoid,
+    "softplus": lambda xs, a: np.maximum(xs[0], 0.0) + np.log1p(np.exp(-np.abs(xs[0]))),
+    # Piecewise ops choose their branch per element, with the float rules' comparisons
+    # (so nan and -0.0 land on the same side as in the scalar engine).
+    "relu": lambda xs, a: np.where(xs[0] > 0.0, xs[0], 0.0),
+    "leaky_relu": lambda xs, s: np.where(xs[0] >= 0.0, xs[0], s * xs[0]),
+    "elu": _k_elu,
+    "abs": lambda xs, a: np.abs(xs[0]),
+    "sum": lambda xs, a: _sum_rows(xs),
+    "affine": _k_affine,
+}
+
+
+# -- the program --------------------------------------------------------------------------------
+
+
+class _Probe:
+    """Stands for a whole row of a group (an input, or the output) while a rule is read once."""
+
+    __slots__ = ("row",)
+
+    def __init__(self, row: int) -> None:
+        self.row = row  # -1 for the output
+
+
+def _read_rule(name: str, k: int, arg: Any) -> list[Any] | None:
+    """Each partial of the rule as a number or a _Probe, when the rule is that simple, else None.
+
+    Many rules return constants or inputs unchanged (add, mul, sum, affine, exp: d = out). Read
+    once at compile time, such a rule becomes a gather of rows at replay instead of k calls; a
+    rule that computes anything raises on the probes and is evaluated on arrays at every replay.
+    """
+    try:
+        ds = OPS[name].partials(_Probe(-1), tuple(_Probe(i) for i in range(k)), arg)
+    except Exception:
+        return None
+    if len(ds) != k:
+        raise RuntimeError(f"rule for op {name!r} returned {len(ds)} gradients for {k} inputs")
+    for d in ds:
+        if not isinstance(d, _Probe | int | float) or isinstance(d, bool):
+            return None
+    return list(ds)
+
+
+def _as_slice(rows: list[int]) -> slice | np.ndarray:
+    """``rows`` as a slice when they are evenly spaced and increasing (a view, no copy)."""
+    if len(rows) == 1 or (
+        len(rows) > 1
+        and rows[1] > rows[0]
+        and rows == list(range(rows[0], rows[-1] + 1, rows[1] - rows[0]))
+    ):
+        step = rows[1] - rows[0] if len(rows) > 1 else 1
+        return slice(rows[0], rows[-1] + 1, step)
+    return np.array(rows, dtype=np.intp)
+
+
+class _Group:
+    """Nodes of one op, arity and arg at one level: outputs in slots lo..hi of the value array.
+
+    Backward writes this group's contributions (local derivative times upstream gradient) into
+    rows of its level's buffer, in the order of ``targets``: first the rows whose derivative is
+    a constant, then those that are an input row (sorted by that row), then those equal to the
+    output; rows whose targets are all inputs of the program are skipped.
+    """
+
+    __slots__ = (
+        "name", "kernel", "partials", "arg", "idx", "lo", "hi", "off", "size", "targets",
+        "rows", "consts", "n_const", "src", "n_src", "n_out", "pos",
+    )  # fmt: skip
+
+    def __init__(self, name: str, arg: Any, idx: np.ndarray, lo: int, n_in: int) -> None:
+        self.name = name
+        self.kernel = KERNELS[name]
+        self.partials = OPS[name].partials
+        self.arg = arg
+        self.idx = idx  # (k, n) slots of the inputs
+        k, n = idx.shape
+        self.lo = lo
+        self.hi = lo + n
+        self.off = 0  # where this group's contributions start in its level's buffer
+        self.pos = 0  # index of this group in the program (and of its gathered inputs)
+        keep = [i for i in range(k) if int(idx[i].max()) >= n_in]
+        plan = _read_rule(name, k, arg)
+        self.rows = None  # rows evaluated on arrays at replay, when the rule is not simple
+        self.consts = None
+        self.src = None
+        self.n_const = self.n_src = self.n_out = 0
+        if plan is None:
+            self.rows = keep
+            order = keep
+        else:
+            const = [i for i in keep if not isinstance(plan[i], _Probe)]
+            rows = sorted((i for i in keep if isinstance(plan[i], _Probe) and plan[i].row >= 0),
+                          key=lambda i: plan[i].row)  # fmt: skip
+            outs = [i for i in keep if isinstance(plan[i], _Probe) and plan[i].row < 0]
+            order = const + rows + outs
+            self.n_const, self.n_src, self.n_out = len(const), len(rows), len(outs)
+            self.consts = np.array([[float(plan[i])] for i in const])
+            self.src = _as_slice([plan[i].row for i in rows]) if rows else None
+        self.size = len(order) * n
+        self.targets = idx[order].ravel() if order else np.empty(0, dtype=np.intp)
+
+    def contribute(self, xs: np.ndarray, out: np.ndarray, up: np.ndarray, buf: np.ndarray) -> None:
+        """Write d out / d input times ``up`` for the kept rows into its part of ``buf``."""
+        n = up.shape[0]
+        contrib = buf[self.off : self.off + self.size].reshape(-1, n)
+        if self.rows is not None:
+            ds = self.partials(out, tuple(xs), self.arg)
+            if len(ds) != xs.shape[0]:
+                k = xs.shape[0]
+                raise RuntimeError(
+                    f"rule for op {self.name!r} returned {len(ds)} gradients for {k} inputs"
+                )
+            for r, i in enumerate(self.rows):
+                np.multiply(ds[i], up, out=contrib[r])
+            return
+        a = self.n_const
+        b = a + self.n_src
+        if a:
+            np.multiply(self.consts, up, out=contrib[:a])
+        if self.n_src:
+            np.multiply(xs[self.src], up, out=contrib[a:b])
+        if self.n_out:
+            np.multiply(out, up, out=contrib[b:])
+
+
+class _Level:
+    """The groups of one topological level and the buffer their contributions go through."""
+
+    __slots__ = ("groups", "buf", "targets")
+
+    def __init__(self, groups: list[_Group]) -> None:
+        self.groups = groups
+        off = 0
+        for g in groups:
+            g.off = off
+            off += g.size
+        self.buf = np.empty(off)
+        self.targets = np.concatenate([g.targets for g in groups])
+
+
+def _as_array(x: Any, i: int) -> np.ndarray:
+    if type(x) is np.ndarray and x.dtype == np.float64:
+        return x
+    if isinstance(x, Value):
+        raise TypeError(f"input {i} is a Value; pass plain numbers (Value.data)")
+    try:
+        a = np.asarray(x)
+    except ValueError:
+        raise ValueError(
+            f"input {i} is a ragged nested sequence; rows must have equal lengths"
+        ) from None
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"input {i} must be numbers, got {type(x).__name__} of {a.dtype}")
+    return a.astype(np.float64)
+
+
+class Program:
+    """A traced function lowered to numpy: call it with new inputs, then ``backward()``.
+
+    Built by :func:`compile`. ``params`` are the leaves of the graph that are not inputs (the
+    parameters it closes over, and constant leaves made from Python numbers); each call reads
+    their current ``.data`` and ``backward()`` adds into their ``.grad``.
+    """
+
+    def __init__(
+        self, out: Value, inputs: list[list[Value]], shapes: list[tuple[int, ...]]
+    ) -> None:
+        slot: dict[Value, int] = {}
+        self._spans: list[tuple[tuple[int, ...], int, int]] = []
+        for vs, shape in zip(inputs, shapes):
+            self._spans.append((shape, len(slot), len(slot) + len(vs)))
+            for v in vs:
+                slot[v] = len(slot)
+        self.shapes: tuple[tuple[int, ...], ...] = tuple(shapes)
+        n_in = self._n_in = len(slot)
+
+        # Levels: a leaf is at level 0, a node one above its highest parent. Nodes of one level
+        # with the same op, arity and arg form a group, replayed by one kernel call.
+        topo = toposort(out)
+        params: list[Value] = []
+        level: dict[Value, int] = {}
+        buckets: dict[tuple[Any, ...], list[Value]] = {}
+        for node in topo:
+            lv = 0
+            for p in node.parents:
+                if p.parents:
+                    if level[p] > lv:
+                        lv = level[p]
+                elif p not in slot:
+                    slot[p] = len(slot)
+                    params.append(p)
+            lv += 1
+            level[node] = lv
+            if node.op not in KERNELS:
+                raise NotImplementedError(
+                    f"compile: op {node.op!r} has no numpy kernel in autograd.compile.KERNELS"
+                )
+            arg = node.arg
+            try:
+                key = (lv, node.op, len(node.parents), arg, hash(arg))
+            except TypeError:  # an unhashable arg: group by identity
+                key = (lv, node.op, len(node.parents), id(arg), 0)
+            bucket = buckets.get(key)
+            if bucket is None:
+                buckets[key] = bucket = []
+            bucket.append(node)
+        if not out.parents and out not in slot:  # fn returned a leaf that is no input
+            slot[out] = len(slot)
+            params.append(out)
+        self.params: tuple[Value, ...] = tuple(params)
+
+        # Slots: inputs, then parameters, then each group's nodes side by side, level by level,
+        # so that a group writes its outputs into one contiguous slice of the value array.
+        keys = sorted(buckets, key=lambda key: key[0])  # stable: first-seen order within a level
+        base = len(slot)
+        for key in keys:
+            for node in buckets[key]:
+                slot[node] = base
+                base += 1
+        self._groups: list[_Group] = []
+        by_level: dict[int, list[_Group]] = {}
+        for key in keys:
+            nodes = buckets[key]
+            idx = np.array([[slot[p] for p in node.parents] for node in nodes], dtype=np.intp)
+            g = _Group(key[1], nodes[0].arg, np.ascontiguousarray(idx.T), slot[nodes[0]], n_in)
+            g.pos = len(self._groups)
+            self._groups.append(g)
+            by_level.setdefault(key[0], []).append(g)
+        # Backward visits levels from the top; each level gathers what its groups contribute
+        # into one buffer and adds it into the gradients with one np.add.at (measured faster
+        # than np.bincount or a sort and np.add.reduceat on numpy 2, at every size we tried).
+        self._levels = [_Level(by_level[lv]) for lv in sorted(by_level, reverse=True)]
+        self._size = base
+        self._out = slot[out]
+        self._values = np.zeros(base)
+        self._gathered: list[np.ndarray] = []
+        self._ready = False
+        self.num_nodes = len(topo)
+
+    def __repr__(self) -> str:
+        return (
+            f"Program(inputs={list(self.shapes)}, params={len(self.params)}, "
+            f"nodes={self.num_nodes}, groups={len(self._groups)}, levels={len(self._levels)})"
+        )
+
+    def __call__(self, *inputs: Any) -> float:
+        """Recompute the output for new inputs of the traced shapes; returns it as a float."""
+        if len(inputs) != len(self._spans):
+            raise TypeError(
+                f"compiled program takes {len(self._spans)} input(s) of shapes "
+                f"{list(self.shapes)}, got {len(inputs)}"
+            )
+        self._ready = False
+        values = self._values
+        for i, (x, (shape, lo, hi)) in enumerate(zip(inputs, self._spans)):
+            a = _as_array(x, i)
+            if a.shape != shape:
+                raise ValueError(
+                    f"input {i} has shape {a.shape}; the program was traced with {shape}"
+                )
+            values[lo:hi] = a.ravel()
+        values[self._n_in : self._n_in + len(self.params)] = [p.data for p in self.params]
+        gathered = []
+        with np.errstate(all="ignore"):  # the kernels raise domain errors themselves, by name
+            for g in self._groups:
+                xs = values.take(g.idx)
+                values[g.lo : g.hi] = g.kernel(xs, g.arg)
+                gathered.append(xs)
+        self._gathered = gathered
+        self._ready = True
+        return float(values[self._out])
+
+    def backward(self) -> None:
+        """Add d output / d param into ``.grad`` of every parameter leaf, for the last call.
+
+        Like ``Value.backward()``, calling it again adds the same gradients again. It needs a
+        call first (RuntimeError otherwise, or after a call that raised).
+        """
+        if not self._ready:
+            raise RuntimeError("call the program on inputs before backward()")
+        values = self._values
+        grads = np.zeros(self._size)
+        grads[self._out] = 1.0
+        gathered = self._gathered
+        add_at = np.add.at
+        with np.errstate(all="ignore"):
+            for level in self._levels:
+                buf = level.buf
+                if not buf.size:
+                    continue
+                for g in level.groups:
+                    if g.size:
+                        xs = gathered[g.pos]
+                        g.contribute(xs, values[g.lo : g.hi], grads[g.lo : g.hi], buf)
+                add_at(grads, level.targets, buf)
+        lo = self._n_in
+        for p, d in zip(self.params, grads[lo : lo + len(self.params)].tolist()):
+            p.grad += d
+
+
+def compile(fn: Callable[..., Value], *examples: Any) -> Program:  # noqa: A001
+    """Trace ``fn`` once on Values shaped like ``examples`` and lower its graph to numpy.
+
+    Each example is a number, a (nested) sequence of numbers or a numpy array; ``fn`` receives a
+    Value for a number and nested lists of Values otherwise, and returns one Value (typically a
+    loss that also uses parameter Values it closes over). The result ``prog`` is called with new
+    inputs of the same shapes: ``prog(*inputs)`` returns the output as a float, reading the
+    parameters' current ``.data``; ``prog.backward()`` then adds into ``.grad`` of every
+    parameter leaf (every leaf that is not an input) what ``output.backward()`` would add.
+
+    The trace contract is ``torch.jit.trace``'s: the graph is recorded once, so Python control
+    flow that depends on data (``if x > 0:``, loops over a data-dependent count) is frozen as it
+    ran at trace time. Piecewise ops (relu, abs, leaky_relu, elu) are evaluated per element at
+    replay, and inputs outside an op's domain raise the scalar engine's error naming the op.
+    Only leaves get gradients: the traced inner nodes are not updated.
+
+    >>> from autograd import Value
+    >>> w = Value(2.0)
+    >>> prog = compile(lambda xs: (w * xs[0] + xs[1]).relu(), [1.0, 1.0])
+    >>> prog([3.0, -1.0])  # relu(2 * 3 - 1)
+    5.0
+    >>> prog.backward()
+    >>> w.grad  # d/dw = 3
+    3.0
+    """
+    shapes: list[tuple[int, ...]] = []
+    inputs: list[list[Value]] = []
+    args: list[Any] = []
+    for i, ex in enumerate(examples):
+        a = _as_array(ex, i)
+        vs = [Value(x, label=f"in{i}") for x in a.ravel().tolist()]
+        shapes.append(a.shape)
+        inputs.append(vs)
+        args.append(
+            vs[0] if a.shape == () else np.array(vs, dtype=object).reshape(a.shape).tolist()
+        )
+    with _enable_grad():
+        out = fn(*args)
+    if not isinstance(out, Value):
+        raise TypeError(f"compile: fn must return one Value, got {type(out).__name__}")
+    return Program(out, inputs, shapes)

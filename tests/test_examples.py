@@ -1,0 +1,349 @@
+"""Every example script runs and reproduces the figures it promises (issue: examples).
+
+The scripts are loaded from their files and their ``main()`` is called, with smaller budgets
+where the figure does not need the full run; two of them also run as real subprocesses, the
+way a learner runs them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import os
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+SCRIPTS = [
+    "backprop_basics",
+    "numerical_vs_analytic",
+    "gradient_descent",
+    "learning_slowdown",
+    "optimizers",
+    "search_strategies",
+    "moons",
+    "iris",
+    "hessian",
+]
+
+
+@cache
+def load(name: str) -> ModuleType:
+    """Import examples/<name>.py as a module (the examples folder is not a package)."""
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_script(name: str, *args: str) -> subprocess.CompletedProcess:
+    # PYTHONPATH points at the checkout so the script finds the packages even without an install.
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, str(EXAMPLES / f"{name}.py"), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+# -- backprop_basics ----------------------------------------------------------------------------
+
+
+def test_backprop_basics_gives_the_chain_rule_figures():
+    fig = load("backprop_basics").main(plot=False)
+    assert (fig["q"], fig["f"]) == (3.0, -12.0)
+    assert (fig["dq"], fig["dz"], fig["dx"], fig["dy"]) == (-4.0, 3.0, -4.0, -4.0)
+
+
+def test_backprop_basics_prints_each_backward_step(capsys):
+    load("backprop_basics").main(plot=False)
+    out = capsys.readouterr().out
+    assert "f (mul) -> z: local df/dz = 3, 3 x 1 = 3" in out
+    assert "q (add) -> x: local dq/dx = 1, 1 x -4 = -4" in out
+
+
+def test_backprop_basics_reproduces_micrograd_readme_figures(capsys):
+    fig = load("backprop_basics").main(plot=False)
+    assert f"{fig['g']:.4f}" == "24.7041"
+    assert f"{fig['dg_da']:.4f}" == "138.8338"
+    assert f"{fig['dg_db']:.4f}" == "645.5773"
+    assert "g = 24.7041, dg/da = 138.8338, dg/db = 645.5773" in capsys.readouterr().out
+
+
+def test_backprop_basics_expression_matches_micrograd_exactly(micrograd):
+    from micrograd.engine import Value as MicroValue
+
+    ours_g, ours_a, ours_b = load("backprop_basics").micrograd_expression()
+    ours_g.backward()
+    # The same expression in micrograd itself, evaluated without our engine.
+    a, b = MicroValue(-4.0), MicroValue(2.0)
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    g.backward()
+    assert ours_g.data == g.data
+    # Gradients may differ in the last bit: contributions are added in another order.
+    assert (ours_a.grad, ours_b.grad) == pytest.approx((a.grad, b.grad), rel=1e-14, abs=0)
+
+
+# -- numerical_vs_analytic ----------------------------------------------------------------------
+
+
+def test_numerical_vs_analytic_reproduces_the_notes_floats_exactly():
+    fig = load("numerical_vs_analytic").main(plot=False)
+    numeric = [n for n, _ in fig["derivatives"]]
+    assert numeric == [6.00000000000378, 7.999999999999119, 0.1999999999990898, 0.2999999999986347]
+
+
+def test_numerical_vs_analytic_engine_derivatives_are_exact():
+    fig = load("numerical_vs_analytic").main(plot=False)
+    exact = [e for _, e in fig["derivatives"]]
+    # d/dx of x*x at 3 and 4 is 2x; of 0.01x^2 + 0.1x it is 0.02x + 0.1 (in floats).
+    assert exact[:2] == [6.0, 8.0]
+    assert exact[2:] == [0.02 * 5.0 + 0.1, 0.02 * 10.0 + 0.1]
+    for numeric, analytic in fig["derivatives"]:
+        assert numeric != analytic
+        assert abs(numeric - analytic) < 1e-10
+
+
+def test_numerical_vs_analytic_gradients_at_the_notes_points():
+    fig = load("numerical_vs_analytic").main(plot=False)
+    expected = [(6.0, 8.0), (0.0, 4.0), (6.0, 0.0)]
+    assert [exact for _, exact in fig["gradients"]] == expected
+    for (numeric, _), want in zip(fig["gradients"], expected):
+        assert numeric == pytest.approx(want, abs=1e-9)
+
+
+# -- gradient_descent ---------------------------------------------------------------------------
+
+
+def test_gradient_descent_ends_where_the_notes_say(capsys):
+    fig = load("gradient_descent").main(plot=False)
+    x0, x1 = fig["end"]
+    assert abs(x0 + 6.1e-10) < 0.05e-10
+    assert abs(x1 - 8.1e-10) < 0.05e-10
+    # Each step multiplies x by (1 - 2 * lr) = 0.8: the closed form, independent of the engine.
+    assert (x0, x1) == pytest.approx((-3.0 * 0.8**100, 4.0 * 0.8**100), rel=1e-9)
+    assert "end at (-6.1e-10, 8.1e-10)" in capsys.readouterr().out
+
+
+def test_gradient_descent_learning_rate_warnings():
+    fig = load("gradient_descent").main(plot=False)
+    big = fig["too_large"]
+    assert abs(big[0]) > 1e100 and abs(big[1]) > 1e100  # lr = 10: each step multiplies by -19
+    small = fig["too_small"]
+    assert small != (-3.0, 4.0)  # it did move ...
+    assert small == pytest.approx((-3.0, 4.0), abs=1e-7)  # ... by less than 1e-7
+
+
+def test_gradient_descent_steps_argument():
+    module = load("gradient_descent")
+    assert module.gradient_descent(0.1, 0) == [(-3.0, 4.0)]
+    path = module.gradient_descent(0.1, 3)
+    assert len(path) == 4
+    assert path[1] == pytest.approx((-2.4, 3.2))
+    with pytest.raises(ValueError, match="steps must be >= 0"):
+        module.gradient_descent(0.1, -1)
+
+
+# -- learning_slowdown --------------------------------------------------------------------------
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def test_learning_slowdown_first_gradients_follow_the_formulas():
+    fig = load("learning_slowdown").main(plot=False)
+    for w, b in [(0.6, 0.9), (2.0, 2.0)]:
+        a = _sigmoid(w + b)
+        # quadratic: dC/dw = (a - y) sigma'(z) x; cross-entropy: dC/dw = (a - y) x  (x=1, y=0)
+        assert fig[("quadratic", (w, b))]["dw"] == pytest.approx(a * a * (1 - a), rel=1e-12)
+        assert fig[("cross-entropy", (w, b))]["dw"] == pytest.approx(a, rel=1e-12)
+
+
+def test_learning_slowdown_quadratic_cost_is_slow_from_a_bad_start():
+    fig = load("learning_slowdown").main(plot=False)
+    quad_bad = fig[("quadratic", (2.0, 2.0))]
+    ce_bad = fig[("cross-entropy", (2.0, 2.0))]
+    # After 50 of 300 epochs the quadratic cost has barely moved; cross-entropy has halved.
+    assert quad_bad["history"][50] > 0.9 * quad_bad["history"][0]
+    assert ce_bad["history"][50] < 0.1 * ce_bad["history"][0]
+    # Outputs after 300 epochs (target 0): the classic 0.09 and 0.20 for the quadratic cost.
+    assert round(fig[("quadratic", (0.6, 0.9))]["output"], 2) == 0.09
+    assert round(quad_bad["output"], 2) == 0.20
+    assert ce_bad["output"] < 0.05
+    assert fig[("cross-entropy", (0.6, 0.9))]["output"] < 0.05
+    assert all(len(fig[k]["history"]) == 300 for k in fig if k != "plot")
+
+
+# -- optimizers ---------------------------------------------------------------------------------
+
+
+def test_optimizers_fit_the_six_points():
+    fig = load("optimizers").main(steps=200, plot=False)
+    assert fig["exact"] == pytest.approx([1.0, 2.0, 3.0])
+    start = 0.5 * sum(t * t for t in [6, 8, 9, 8, 10, 13]) / 6  # the loss at theta = 0
+    runs = fig["runs"]
+    assert set(runs) == {
+        "SGD (lr 0.1)",
+        "momentum (lr 0.1, 0.9)",
+        "AdaGrad (lr 1.0)",
+        "RMSProp (lr 0.1)",
+        "Adam (lr 0.3)",
+    }
+    for run in runs.values():
+        assert run["history"][0] == pytest.approx(start)
+        assert len(run["history"]) == 201
+        assert run["loss"] < 1e-2 * start
+    # Momentum at the same learning rate as SGD goes much further in the same budget.
+    assert runs["momentum (lr 0.1, 0.9)"]["loss"] < 1e-3 * runs["SGD (lr 0.1)"]["loss"]
+    assert runs["momentum (lr 0.1, 0.9)"]["theta"] == pytest.approx([1.0, 2.0, 3.0], abs=1e-3)
+
+
+# -- search_strategies --------------------------------------------------------------------------
+
+
+def test_search_strategies_gradient_wins_on_the_same_budget():
+    fig = load("search_strategies").main(budget=100, plot=False)
+    names = ["random search", "random local search", "follow the gradient"]
+    assert [fig[n]["evaluations"] for n in names] == [100, 100, 100]
+    losses = [fig[n]["loss"] for n in names]
+    assert losses[2] < losses[1] < losses[0] < math.log(3) + 0.1
+    assert losses[2] < 0.25 * losses[1]
+    assert fig["follow the gradient"]["accuracy"] == 1.0
+
+
+def test_search_strategies_step_size_sweep_falls_then_explodes(capsys):
+    fig = load("search_strategies").main(budget=4, plot=False)
+    steps = [s for s, _ in fig["sweep"]]
+    losses = [loss for _, loss in fig["sweep"]]
+    assert steps == pytest.approx([10.0**e for e in range(-10, 0)])
+    best = losses.index(min(losses))
+    assert 0 < best < len(losses) - 1
+    assert all(a > b for a, b in zip(losses[:best], losses[1 : best + 1]))  # falling
+    assert all(a < b for a, b in zip(losses[best:], losses[best + 1 :]))  # then rising
+    assert losses[0] == pytest.approx(fig["original loss"], abs=1e-5)  # 1e-10 barely moves
+    assert losses[-1] > 10 * fig["original loss"]  # 1e-1 explodes
+    assert "step size 1e-01: new loss" in capsys.readouterr().out
+
+
+def test_search_strategies_rejects_a_budget_too_small():
+    with pytest.raises(ValueError, match="budget must be >= 2"):
+        load("search_strategies").main(budget=1, plot=False)
+
+
+# -- moons, iris --------------------------------------------------------------------------------
+
+
+def test_moons_reaches_full_accuracy():
+    fig = load("moons").main(steps=100, plot=False, progress=False)
+    assert fig["accuracy"] == 1.0
+    assert len(fig["loss"]) == 100
+    assert fig["loss"][-1] < 0.1 * fig["loss"][0]
+
+
+def test_iris_reaches_95_percent_on_held_out_flowers():
+    fig = load("iris").main(epochs=40, plot=False, progress=False)
+    assert fig["test_accuracy"] >= 0.95
+    assert fig["train_accuracy"] >= 0.95
+    assert fig["loss"][-1] < 0.25 * fig["loss"][0]
+
+
+# -- hessian ------------------------------------------------------------------------------------
+
+
+def _rosenbrock_hessian(x: float, y: float) -> list[list[float]]:
+    return [[2 - 400 * (y - x * x) + 800 * x * x, -400 * x], [-400 * x, 200.0]]
+
+
+def test_hessian_matches_closed_form_and_numerical():
+    fig = load("hessian").main(plot=False)
+    assert set(fig["hessians"]) == {(1.0, 1.0), (-1.2, 1.0)}
+    for point, (exact, numeric) in fig["hessians"].items():
+        want = _rosenbrock_hessian(*point)
+        for row, nrow, wrow in zip(exact, numeric, want):
+            assert row == pytest.approx(wrow, rel=1e-12)
+            assert nrow == pytest.approx(wrow, abs=1e-3)
+    assert fig["hessians"][(1.0, 1.0)][0] == ([[802.0, -400.0], [-400.0, 200.0]])
+    assert fig["gradcheck"] is True
+
+
+def test_hessian_tanh_second_derivative():
+    fig = load("hessian").main(plot=False)
+    assert len(fig["tanh"]) == 25
+    for x, (exact, numeric) in fig["tanh"]:
+        t = math.tanh(x)
+        assert exact == pytest.approx(-2 * t * (1 - t * t), abs=1e-12)
+        assert numeric == pytest.approx(exact, abs=1e-6)
+
+
+# -- plots, command line, README ----------------------------------------------------------------
+
+SMALL = {
+    "backprop_basics": {},
+    "numerical_vs_analytic": {},
+    "gradient_descent": {"steps": 20},
+    "learning_slowdown": {"epochs": 20},
+    "optimizers": {"steps": 20},
+    "search_strategies": {"budget": 5},
+    "moons": {"steps": 2, "progress": False},
+    "iris": {"epochs": 2, "progress": False},
+    "hessian": {},
+}
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_example_saves_a_png(name, tmp_path):
+    pytest.importorskip("matplotlib")
+    fig = load(name).main(plot=True, out=tmp_path, **SMALL[name])
+    path = Path(fig["plot"])
+    assert path == tmp_path / f"{name}.png"
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_plots_are_optional_without_matplotlib(monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` fail
+    fig = load("gradient_descent").main(steps=5, plot=True, out=tmp_path)
+    assert fig["plot"] is None
+    assert list(tmp_path.iterdir()) == []
+    assert "matplotlib is not installed" in capsys.readouterr().out
+
+
+def test_gradient_descent_runs_as_a_script():
+    done = run_script("gradient_descent", "--no-plot")
+    assert done.returncode == 0, done.stderr
+    assert "lr = 0.1, 100 steps from (-3.0, 4.0): end at (-6.1e-10, 8.1e-10)" in done.stdout
+
+
+def test_iris_runs_as_a_script_with_a_progress_bar(tmp_path):
+    done = run_script("iris", "--epochs", "3", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "after 3 epochs" in done.stdout
+    assert "3/3" in done.stderr  # tqdm's bar, on stderr
+    if importlib.util.find_spec("matplotlib"):
+        assert (tmp_path / "iris.png").is_file()
+
+
+def test_examples_readme_lists_every_script():
+    readme = (EXAMPLES / "README.md").read_text(encoding="utf-8")
+    assert sorted(p.stem for p in EXAMPLES.glob("*.py")) == sorted(SCRIPTS)
+    for name in SCRIPTS:
+        assert f"python examples/{name}.py" in readme
+    assert "pip install -e '.[examples]'" in readme
