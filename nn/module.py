@@ -1,0 +1,368 @@
+"""Neurons, layers and MLPs built only from ``autograd.Value`` ops, with micrograd's semantics.
+
+With the defaults, ``Neuron``, ``Layer`` and ``MLP`` behave exactly like micrograd's: weights
+drawn with ``random.uniform(-1, 1)`` from Python's ``random`` module in construction order, bias
+0, ReLU hidden layers, a linear last layer, and a layer of one neuron returning a single Value.
+Code written for micrograd runs by changing its imports.
+
+>>> import random
+>>> random.seed(0)
+>>> model = MLP(2, [4, 1])
+>>> model
+MLP(2 -> 4 relu -> 1 linear; 17 parameters)
+>>> out = model([1.0, -2.0])
+>>> out.backward()
+>>> len(model.parameters()), model.num_parameters()
+(17, 17)
+"""
+
+from __future__ import annotations
+
+import math
+import random as _random
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import autograd
+from autograd import Value
+
+__all__ = ["ACTIVATIONS", "INITS", "Module", "Neuron", "Layer", "MLP"]
+
+
+def _prelu(z: Value, slope: Value) -> Value:
+    # prelu(z) = z for z > 0, slope * z otherwise, written as relu(z) - slope * relu(-z) so the
+    # engine's relu rule gives every derivative (slope included); nn writes none.
+    return z.relu() - slope * (-z).relu()
+
+
+# name -> the Value op applied to a neuron's weighted sum (prelu is handled by the neuron,
+# since its slope is a parameter).
+ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
+    "relu": Value.relu,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "leaky_relu": Value.leaky_relu,  # slope 0.01
+    "elu": Value.elu,  # alpha 1.0
+    "softplus": Value.softplus,
+    "linear": None,
+    "prelu": None,
+}
+
+# Display names in a neuron's repr (micrograd prints ReLUNeuron(2) and LinearNeuron(2)).
+_DISPLAY = {
+    "relu": "ReLU",
+    "tanh": "Tanh",
+    "sigmoid": "Sigmoid",
+    "leaky_relu": "LeakyReLU",
+    "elu": "ELU",
+    "softplus": "Softplus",
+    "linear": "Linear",
+    "prelu": "PReLU",
+}
+
+INITS = ("micrograd", "xavier", "kaiming")
+
+PRELU_INIT = 0.25  # PyTorch's default initial slope for PReLU
+
+
+def _check_activation(activation: str) -> str:
+    if activation not in ACTIVATIONS:
+        choices = ", ".join(ACTIVATIONS)
+        raise ValueError(f"unknown activation {activation!r}; choose one of: {choices}")
+    return activation
+
+
+def _check_init(init: str) -> str:
+    if init not in INITS:
+        raise ValueError(f"unknown init {init!r}; choose one of: {', '.join(INITS)}")
+    return init
+
+
+def _check_size(n: Any, what: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"{what} must be a positive int, got {n!r}")
+    return n
+
+
+def _make_rng(rng: _random.Random | None, seed: int | None) -> Any:
+    """The source of initial weights: ``rng``, a new Random(seed), or the global ``random``."""
+    if rng is not None and seed is not None:
+        raise ValueError("pass either rng or seed, not both")
+    if rng is not None:
+        if not isinstance(rng, _random.Random):
+            raise TypeError(f"rng must be a random.Random, got {type(rng).__name__}")
+        return rng
+    if seed is not None:
+        return _random.Random(seed)
+    return _random  # micrograd draws from the module-level generator
+
+
+class Module:
+    """Base class: anything with ``parameters()`` (a list of Values) and ``zero_grad()``."""
+
+    def parameters(self) -> list[Value]:
+        """The trainable Values, in a fixed order (micrograd's order for Neuron/Layer/MLP)."""
+        return []
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """``(name, Value)`` pairs in ``parameters()`` order; names key the ``state_dict``."""
+        return [(str(i), p) for i, p in enumerate(self.parameters())]
+
+    def zero_grad(self) -> None:
+        """Set ``.grad`` of every parameter to 0 (call before each ``backward()``)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def num_parameters(self) -> int:
+        """How many scalar parameters the model has."""
+        return len(self.parameters())
+
+    def __call__(self, x: Sequence[Value | float]) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} does not define __call__")
+
+    def predict(self, X: Sequence[Sequence[float]]) -> list[Any]:
+        """Outputs for each row of ``X`` as floats (a list of floats per row for several outputs).
+
+        Runs under ``autograd.no_grad()``: no graph is recorded.
+        """
+        out: list[Any] = []
+        with autograd.no_grad():
+            for row in X:
+                y = self(row)
+                out.append([v.data for v in y] if isinstance(y, list) else y.data)
+        return out
+
+    def state_dict(self) -> dict[str, float]:
+        """Parameter values by name, a plain dict of floats (JSON-ready)."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: dict[str, float]) -> None:
+        """Set parameters from ``state``; on any mismatch raise ValueError and change nothing."""
+        if not isinstance(state, dict):
+            raise TypeError(f"state must be a dict, got {type(state).__name__}")
+        named = self.named_parameters()
+        names = [n for n, _ in named]
+        missing = [n for n in names if n not in state]
+        unexpected = [k for k in state if k not in set(names)]
+        if missing or unexpected:
+            parts = []
+            if missing:
+                parts.append(f"missing {_few(missing)}")
+            if unexpected:
+                parts.append(f"unexpected {_few(unexpected)}")
+            raise ValueError(f"state_dict does not fit {self!r}: {'; '.join(parts)}")
+        values = []
+        for name in names:
+            v = state[name]
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                raise ValueError(f"state_dict entry {name!r} must be a finite number, got {v!r}")
+            values.append(float(v))
+        for (_, p), v in zip(named, values):
+            p.data = v
+
+
+def _few(names: list[str]) -> str:
+    shown = ", ".join(repr(n) for n in names[:3])
+    return shown + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+def _as_values(x: Sequence[Value | float]) -> list[Value]:
+    """Turn an input row into Values once, so the neurons of a layer share the same leaves."""
+    if isinstance(x, Value | str) or not hasattr(x, "__len__"):
+        raise TypeError(f"a layer's input must be a sequence of numbers or Values, got {x!r}")
+    return [v if v.__class__ is Value else Value(v) for v in x]
+
+
+class Neuron(Module):
+    """One neuron: ``activation(b + w0*x0 + w1*x1 + ...)``, micrograd's ``Neuron`` by default.
+
+    ``nonlin=False`` makes it linear (micrograd's flag); ``activation`` names the nonlinearity
+    used when ``nonlin`` is True. ``init`` draws the weights ("micrograd": uniform(-1, 1);
+    "xavier": uniform(+-sqrt(6 / (nin + fan_out))); "kaiming": uniform(+-sqrt(6 / nin))) from
+    ``rng``, from ``random.Random(seed)``, or else from Python's global ``random`` like micrograd.
+    ``fan_out`` is the width of the neuron's layer (``Layer`` passes it; only xavier uses it).
+    The bias starts at 0; a "prelu" neuron also has a trainable slope ``a`` starting at 0.25.
+
+    >>> n = Neuron(2, seed=1)
+    >>> n.w[0].data = 2.0; n.w[1].data = -1.0
+    >>> n([3.0, 1.0]).data, n([0.0, 1.0]).data
+    (5.0, 0.0)
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nonlin: bool = True,
+        *,
+        activation: str = "relu",
+        init: str = "micrograd",
+        rng: _random.Random | None = None,
+        seed: int | None = None,
+        fan_out: int = 1,
+    ) -> None:
+        _check_size(nin, "nin")
+        _check_size(fan_out, "fan_out")
+        self.nonlin = bool(nonlin)
+        self.activation = _check_activation(activation)
+        self.init = _check_init(init)
+        source = _make_rng(rng, seed)
+        if init == "micrograd":
+            bound = 1.0
+        elif init == "xavier":  # Glorot & Bengio 2010, uniform form
+            bound = math.sqrt(6.0 / (nin + fan_out))
+        else:  # He et al. 2015 for ReLU, uniform form (PyTorch's kaiming_uniform_, gain sqrt 2)
+            bound = math.sqrt(6.0 / nin)
+        self.w = [Value(source.uniform(-bound, bound)) for _ in range(nin)]
+        self.b = Value(0.0)
+        self.a: Value | None = Value(PRELU_INIT) if self.kind == "prelu" else None
+        self._act = ACTIVATIONS[self.kind]
+
+    @property
+    def kind(self) -> str:
+        """The function actually applied: ``activation`` if ``nonlin`` else "linear"."""
+        return self.activation if self.nonlin else "linear"
+
+    def __call__(self, x: Sequence[Value | float]) -> Value:
+        if len(x) != len(self.w):
+            raise ValueError(f"{self!r} takes {len(self.w)} inputs, got {len(x)}")
+        # One fused node, float-identical to micrograd's sum((wi*xi ...), self.b).
+        act = autograd.affine(self.b, self.w, x)
+        if self.a is not None:
+            return _prelu(act, self.a)
+        return act if self._act is None else self._act(act)
+
+    def parameters(self) -> list[Value]:
+        return self.w + [self.b] + ([self.a] if self.a is not None else [])
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        named = [(f"w.{i}", w) for i, w in enumerate(self.w)] + [("b", self.b)]
+        return named + ([("a", self.a)] if self.a is not None else [])
+
+    def config(self) -> dict[str, Any]:
+        """The architecture (what ``nn.save`` records to rebuild the model)."""
+        return {"nin": len(self.w), "nonlin": self.nonlin, "activation": self.activation}
+
+    def __repr__(self) -> str:
+        return f"{_DISPLAY[self.kind]}Neuron({len(self.w)})"
+
+
+class Layer(Module):
+    """``nout`` neurons on the same inputs; a layer of one neuron returns a single Value.
+
+    Keyword arguments go to each ``Neuron`` (``nonlin``, ``activation``, ``init``, ``rng``).
+    """
+
+    def __init__(self, nin: int, nout: int, *, seed: int | None = None, **kwargs: Any) -> None:
+        _check_size(nout, "nout")
+        if seed is not None:  # one generator for the whole layer, not one per neuron
+            kwargs["rng"] = _make_rng(kwargs.get("rng"), seed)
+        kwargs.setdefault("fan_out", nout)
+        self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
+
+    def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
+        x = _as_values(x)
+        out = [n(x) for n in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def parameters(self) -> list[Value]:
+        return [p for n in self.neurons for p in n.parameters()]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [
+            (f"neurons.{i}.{name}", p)
+            for i, n in enumerate(self.neurons)
+            for name, p in n.named_parameters()
+        ]
+
+    def config(self) -> dict[str, Any]:
+        """The architecture (what ``nn.save`` records to rebuild the model)."""
+        first = self.neurons[0]
+        return {
+            "nin": len(first.w),
+            "nout": len(self.neurons),
+            "nonlin": first.nonlin,
+            "activation": first.activation,
+        }
+
+    def __repr__(self) -> str:
+        c = self.config()
+        return f"Layer({c['nin']} -> {c['nout']} {self.neurons[0].kind})"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: ``nin`` inputs, then one layer per entry of ``nouts``.
+
+    Hidden layers use ``activation`` (ReLU by default); the last layer is linear unless
+    ``output_activation`` names another. ``init``, ``rng`` and ``seed`` choose the initial
+    weights (see ``Neuron``); ``seed`` makes one generator for the whole model.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        *,
+        activation: str = "relu",
+        output_activation: str = "linear",
+        init: str = "micrograd",
+        rng: _random.Random | None = None,
+        seed: int | None = None,
+    ) -> None:
+        _check_size(nin, "nin")
+        if isinstance(nouts, int | str) or not nouts:
+            raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
+        nouts = list(nouts)
+        for n in nouts:
+            _check_size(n, "every layer size in nouts")
+        _check_activation(activation)
+        _check_activation(output_activation)
+        source = _make_rng(rng, seed)
+        kwargs: dict[str, Any] = {"init": init}
+        if source is not _random:
+            kwargs["rng"] = source
+        sz = [nin] + nouts
+        last = len(nouts) - 1
+        self.activation = activation
+        self.output_activation = output_activation
+        self.layers = [
+            Layer(
+                sz[i],
+                sz[i + 1],
+                nonlin=i != last or output_activation != "linear",
+                activation=activation if i != last else output_activation,
+                **kwargs,
+            )
+            for i in range(len(nouts))
+        ]
+
+    def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
+        out: Any = x
+        for layer in self.layers:
+            out = layer(out)
+        return out
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [
+            (f"layers.{i}.{name}", p)
+            for i, layer in enumerate(self.layers)
+            for name, p in layer.named_parameters()
+        ]
+
+    def config(self) -> dict[str, Any]:
+        """The architecture (what ``nn.save`` records to rebuild the model)."""
+        return {
+            "nin": len(self.layers[0].neurons[0].w),
+            "nouts": [len(layer.neurons) for layer in self.layers],
+            "activation": self.activation,
+            "output_activation": self.output_activation,
+        }
+
+    def __repr__(self) -> str:
+        c = self.config()
+        parts = [str(c["nin"])] + [
+            f"{len(layer.neurons)} {layer.neurons[0].kind}" for layer in self.layers
+        ]
+        return f"MLP({' -> '.join(parts)}; {self.num_parameters()} parameters)"

@@ -1,0 +1,306 @@
+"""Training loop: ``fit`` runs full-batch or shuffled mini-batch gradient descent on a model.
+
+>>> import nn
+>>> X, y = nn.data.make_xor(40, seed=0, labels="pm1")
+>>> model = nn.MLP(2, [8, 1], seed=0)
+>>> history = nn.fit(model, X, y, loss=nn.hinge_loss, progress=False,
+...                  optimizer=nn.Adam(model.parameters(), lr=0.1), epochs=100)
+>>> len(history.loss), history["accuracy"][-1]
+(100, 1.0)
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from autograd import Value
+from nn.losses import l2_penalty
+from nn.module import Module
+from nn.optim import Optimizer
+
+__all__ = ["fit", "accuracy", "History", "DivergenceError"]
+
+
+class DivergenceError(FloatingPointError):
+    """The loss became NaN or infinite during ``fit``; the model keeps its last finite
+    parameters (those that gave the last finite loss)."""
+
+    def __init__(self, message: str, epoch: int, loss: float) -> None:
+        super().__init__(message)
+        self.epoch = epoch
+        self.loss = loss
+
+
+@dataclass
+class History:
+    """What ``fit`` returns: per-epoch ``loss`` and per-metric lists in ``metrics``.
+
+    ``history["loss"]`` and ``history["accuracy"]`` index both; entry ``k`` is epoch ``k + 1``.
+    An epoch's loss is the mean of its batch losses weighted by batch size (each batch loss is
+    computed before that batch's update); metrics are computed on all of the epoch's predictions.
+    """
+
+    loss: list[float] = field(default_factory=list)
+    metrics: dict[str, list[float]] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> list[float]:
+        if name == "loss":
+            return self.loss
+        if name in self.metrics:
+            return self.metrics[name]
+        raise KeyError(f"no history for {name!r}; have: loss, {', '.join(self.metrics)}")
+
+
+def _float(x: Any) -> float:
+    return x.data if x.__class__ is Value else float(x)
+
+
+def accuracy(preds: Sequence[Any], targets: Sequence[Any], threshold: float = 0.0) -> float:
+    """Share of correct predictions, for the two usual shapes of output:
+
+    - one score per sample: correct when ``score > threshold`` agrees with ``target > 0``
+      (targets +-1, or 0/1; use ``threshold=0.5`` for probabilities);
+    - a list of scores per sample: correct when the argmax is the target class index (or the
+      argmax of a one-hot target vector).
+
+    >>> accuracy([2.0, -0.5, 0.3], [1, -1, -1])
+    0.6666666666666666
+    >>> accuracy([[0.1, 0.7, 0.2], [0.9, 0.0, 0.1]], [1, 2])
+    0.5
+    """
+    if len(preds) != len(targets):
+        raise ValueError(f"accuracy: {len(preds)} predictions but {len(targets)} targets")
+    if len(preds) == 0:
+        raise ValueError("accuracy: no predictions (empty input)")
+    correct = 0
+    for p, t in zip(preds, targets):
+        if isinstance(p, list | tuple):
+            scores = [_float(s) for s in p]
+            if isinstance(t, list | tuple):  # a one-hot (or score) vector: compare argmaxes
+                ts = [_float(v) for v in t]
+                correct += scores.index(max(scores)) == ts.index(max(ts))
+            else:
+                correct += scores.index(max(scores)) == int(_float(t))
+        else:
+            correct += (_float(p) > threshold) == (_float(t) > 0)
+    return correct / len(preds)
+
+
+METRICS: dict[str, Callable[[Sequence[Any], Sequence[Any]], float]] = {"accuracy": accuracy}
+
+
+def _metric_fns(metrics: Any) -> dict[str, Callable[[Sequence[Any], Sequence[Any]], float]]:
+    if metrics is None:
+        return {}
+    if isinstance(metrics, str) or callable(metrics):
+        metrics = [metrics]
+    out = {}
+    for m in metrics:
+        if isinstance(m, str):
+            if m not in METRICS:
+                raise ValueError(f"unknown metric {m!r}; choose {', '.join(METRICS)} or a function")
+            out[m] = METRICS[m]
+        elif callable(m):
+            out[getattr(m, "__name__", "metric")] = m
+        else:
+            raise TypeError(f"a metric is a name or a function(preds, targets), got {m!r}")
+    return out
+
+
+def _data(pred: Any) -> Any:
+    return [v.data for v in pred] if isinstance(pred, list) else pred.data
+
+
+def _shape(x: Any) -> Any:
+    """The nesting structure of a batch (one compiled program per structure)."""
+    return tuple(_shape(v) for v in x) if isinstance(x, list | tuple) else None
+
+
+def fit(
+    model: Module,
+    X: Sequence[Sequence[float]],
+    y: Sequence[Any],
+    *,
+    loss: Callable[[Any, Any], Value],
+    optimizer: Optimizer,
+    epochs: int = 100,
+    batch_size: int | None = None,
+    metrics: Any = ("accuracy",),
+    progress: bool = True,
+    compile: bool = False,  # noqa: A002 - the name says what it switches on
+    seed: int | None = None,
+    l2: float = 0.0,
+    lr_schedule: Callable[[int], float] | None = None,
+) -> History:
+    """Train ``model`` on ``(X, y)`` and return a :class:`History` of loss and metrics per epoch.
+
+    Each batch: predictions ``model(x)`` for its rows, ``loss(predictions, targets)`` plus
+    ``l2_penalty(params, l2)`` when ``l2 > 0``, backward, ``optimizer.step()``.
+    ``batch_size=None`` is full batch; otherwise the rows are shuffled each epoch with
+    ``random.Random(seed)`` (reproducible with a seed) and cut into batches (1 = plain SGD).
+    ``lr_schedule(epoch)`` (epoch from 0) sets ``optimizer.lr`` before each epoch.
+    ``metrics``: names ("accuracy") or functions ``f(predictions, targets) -> float``.
+    ``progress`` shows a tqdm bar with loss and metrics. ``compile=True`` records the loss
+    once per batch shape with ``autograd.compile`` and replays it (same losses, much faster):
+    the targets then reach ``loss`` as Values, so it must not branch on them (nn's losses
+    don't), and metrics need one extra forward pass (``metrics=None`` for full speed).
+    A NaN or infinite loss raises :class:`DivergenceError` naming the epoch, and the model
+    keeps the parameters of the last finite loss.
+    """
+    if not isinstance(model, Module):
+        raise TypeError(f"fit: model must be an nn.Module, got {type(model).__name__}")
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"fit: optimizer must be an nn optimizer, got {type(optimizer).__name__}")
+    if not callable(loss):
+        raise TypeError(f"fit: loss must be a function(predictions, targets), got {loss!r}")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")
+    n = len(X)
+    if n != len(y):
+        raise ValueError(f"fit: {n} rows in X but {len(y)} targets in y")
+    if n == 0:
+        raise ValueError("fit: no training data (X is empty)")
+    if batch_size is not None and (
+        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
+    ):
+        raise ValueError(f"fit: batch_size must be a positive int or None, got {batch_size!r}")
+    if isinstance(l2, bool) or not isinstance(l2, int | float) or not l2 >= 0:
+        raise ValueError(f"fit: l2 must be a number >= 0, got {l2!r}")
+    metric_fns = _metric_fns(metrics)
+    params = model.parameters()
+    if not params:
+        raise ValueError(f"fit: {model!r} has no parameters to train")
+    X = [list(row) for row in X]
+    y = list(y)
+    rng = random.Random(seed)
+    order = list(range(n))
+    size = n if batch_size is None else min(batch_size, n)
+
+    def objective(xb: Sequence[Any], yb: Sequence[Any]) -> tuple[Value, list[Any]]:
+        preds = [model(row) for row in xb]
+        total = loss(preds, yb)
+        if not isinstance(total, Value):
+            raise TypeError(f"fit: loss must return a Value, got {type(total).__name__}")
+        if l2:
+            total = total + l2_penalty(params, l2)
+        return total, preds
+
+    programs: dict[Any, Any] = {}
+
+    def run_compiled(xb: list[Any], yb: list[Any]) -> tuple[float, list[Any]]:
+        key = (_shape(xb), _shape(yb))
+        prog = programs.get(key)
+        if prog is None:
+            prog = _compiler()(lambda xv, yv: objective(xv, yv)[0], xb, yb)
+            programs[key] = prog
+        preds = model.predict(xb) if metric_fns else []
+        value = float(prog(xb, yb))
+        if math.isfinite(value):
+            prog.backward()
+        return value, preds
+
+    def run_eager(xb: list[Any], yb: list[Any]) -> tuple[float, list[Any]]:
+        total, preds = objective(xb, yb)
+        value = total.data
+        if math.isfinite(value):
+            total.backward()
+        return value, [_data(p) for p in preds]
+
+    run = run_compiled if compile else run_eager
+    history = History(metrics={name: [] for name in metric_fns})
+    saved: list[float] | None = None
+    bar = _progress(epochs, progress)
+    try:
+        for epoch in range(epochs):
+            if lr_schedule is not None:
+                optimizer.lr = lr_schedule(epoch)
+            if batch_size is not None:
+                rng.shuffle(order)
+            batch_losses: list[tuple[float, int]] = []
+            epoch_preds: list[Any] = []
+            epoch_targets: list[Any] = []
+            for start in range(0, n, size):
+                idx = order[start : start + size]
+                xb = [X[i] for i in idx]
+                yb = [y[i] for i in idx]
+                optimizer.zero_grad()
+                try:
+                    value, preds = run(xb, yb)
+                except OverflowError as err:
+                    value, preds = math.inf, []
+                    cause: BaseException | None = err
+                else:
+                    cause = None
+                if not math.isfinite(value):
+                    _restore(params, saved)
+                    raise DivergenceError(
+                        f"fit: loss became {value} at epoch {epoch + 1} of {epochs}; the model "
+                        f"keeps its last finite parameters; try a smaller learning rate "
+                        f"(lr was {optimizer.lr!r})",
+                        epoch + 1,
+                        value,
+                    ) from cause
+                saved = [p.data for p in params]
+                optimizer.step()
+                if not all(map(math.isfinite, [p.data for p in params])):
+                    _restore(params, saved)
+                    raise DivergenceError(
+                        f"fit: parameters became NaN or infinite at epoch {epoch + 1} of "
+                        f"{epochs}; the model keeps its last finite parameters; try a smaller "
+                        f"learning rate (lr was {optimizer.lr!r})",
+                        epoch + 1,
+                        value,
+                    )
+                batch_losses.append((value, len(idx)))
+                epoch_preds += preds
+                epoch_targets += yb
+            if len(batch_losses) == 1:  # full batch: the loss itself, not loss * n / n
+                history.loss.append(batch_losses[0][0])
+            else:
+                history.loss.append(math.fsum(v * k for v, k in batch_losses) / n)
+            shown = {"loss": f"{history.loss[-1]:.4g}"}
+            for name, fn in metric_fns.items():
+                history.metrics[name].append(fn(epoch_preds, epoch_targets))
+                shown[name] = f"{history.metrics[name][-1]:.3g}"
+            bar.set_postfix(shown, refresh=False)
+            bar.update(1)
+    finally:
+        bar.close()
+    return history
+
+
+def _compiler() -> Callable[..., Any]:
+    # Imported from its module: once the submodule is loaded, the package attribute
+    # ``autograd.compile`` may name the module rather than the function.
+    from autograd.compile import compile as compile_fn
+
+    return compile_fn
+
+
+def _restore(params: list[Value], saved: list[float] | None) -> None:
+    if saved is not None:
+        for p, d in zip(params, saved):
+            p.data = d
+
+
+class _NoBar:
+    def set_postfix(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def update(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(epochs: int, progress: bool) -> Any:
+    if not progress:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=epochs, desc="fit", unit="epoch")
