@@ -16,6 +16,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from plotting import pyplot, save  # examples/plotting.py
+
 from autograd import Value, backward_steps, toposort
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -79,7 +81,7 @@ def main(plot: bool = True, out: str | Path = OUT) -> dict[str, Any]:
 
 def _plot_graph(root: Value, out: Path) -> str | None:
     """Draw the graph of ``root`` left to right, each node with its value and its gradient."""
-    plt = _pyplot()
+    plt = pyplot()
     if plt is None:
         return None
     # Column of a node = length of the longest path from a leaf; rows stack within a column.
@@ -106,28 +108,7 @@ def _plot_graph(root: Value, out: Path) -> str | None:
     ax.set_ylim(-max(rows.values()) + 0.5, 0.5)
     ax.set_axis_off()
     ax.set_title("f = (x + y) * z: forward values and backward gradients")
-    return _save(fig, plt, out / "backprop_basics.png")
-
-
-def _pyplot() -> Any:
-    """matplotlib.pyplot on the file-only Agg backend, or None when matplotlib is missing."""
-    try:
-        import matplotlib
-    except ImportError:
-        print("matplotlib is not installed, so no plot (pip install -e '.[examples]')")
-        return None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig: Any, plt: Any, path: Path) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    print(f"plot saved to {path}")
-    return str(path)
+    return save(fig, plt, out / "backprop_basics.png")
 
 
 if __name__ == "__main__":

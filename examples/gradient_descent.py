@@ -15,6 +15,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from plotting import pyplot, save  # examples/plotting.py
+
 from autograd import Value, grad
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -60,7 +62,7 @@ def main(lr: float = 0.1, steps: int = 100, plot: bool = True, out: str | Path =
 
 def _plot_path(path: list[tuple[float, float]], lr: float, out: Path) -> str | None:
     """The contour lines of f with the path of the descent drawn over them."""
-    plt = _pyplot()
+    plt = pyplot()
     if plt is None:
         return None
     grid = [i / 10 for i in range(-45, 46)]
@@ -74,28 +76,7 @@ def _plot_path(path: list[tuple[float, float]], lr: float, out: Path) -> str | N
     ax.set_aspect("equal")
     ax.legend()
     ax.set_title("Gradient descent on x0² + x1²")
-    return _save(fig, plt, out / "gradient_descent.png")
-
-
-def _pyplot() -> Any:
-    """matplotlib.pyplot on the file-only Agg backend, or None when matplotlib is missing."""
-    try:
-        import matplotlib
-    except ImportError:
-        print("matplotlib is not installed, so no plot (pip install -e '.[examples]')")
-        return None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig: Any, plt: Any, path: Path) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    print(f"plot saved to {path}")
-    return str(path)
+    return save(fig, plt, out / "gradient_descent.png")
 
 
 if __name__ == "__main__":

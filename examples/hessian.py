@@ -17,6 +17,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from plotting import pyplot, save  # examples/plotting.py
+
 from autograd import Value, grad, gradcheck, numerical_diff, numerical_grad
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -84,7 +86,7 @@ def main(plot: bool = True, out: str | Path = OUT) -> dict[str, Any]:
 
 def _plot_tanh(grid: list[float], out: Path) -> str | None:
     """tanh with its first and second derivatives, all three from one graph per point."""
-    plt = _pyplot()
+    plt = pyplot()
     if plt is None:
         return None
     xs = [i / 20 for i in range(-80, 81)]
@@ -104,28 +106,7 @@ def _plot_tanh(grid: list[float], out: Path) -> str | None:
     ax.set_xlabel("x")
     ax.legend()
     ax.set_title("Second derivatives through create_graph=True")
-    return _save(fig, plt, out / "hessian.png")
-
-
-def _pyplot() -> Any:
-    """matplotlib.pyplot on the file-only Agg backend, or None when matplotlib is missing."""
-    try:
-        import matplotlib
-    except ImportError:
-        print("matplotlib is not installed, so no plot (pip install -e '.[examples]')")
-        return None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig: Any, plt: Any, path: Path) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    print(f"plot saved to {path}")
-    return str(path)
+    return save(fig, plt, out / "hessian.png")
 
 
 if __name__ == "__main__":

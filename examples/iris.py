@@ -18,6 +18,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from plotting import pyplot, save  # examples/plotting.py
+
 import nn
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -62,7 +64,7 @@ def main(
 
 def _plot(history: Any, out: Path) -> str | None:
     """Training loss and training accuracy per epoch."""
-    plt = _pyplot()
+    plt = pyplot()
     if plt is None:
         return None
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
@@ -73,28 +75,7 @@ def _plot(history: Any, out: Path) -> str | None:
     right.set_xlabel("epoch")
     right.set_ylabel("accuracy (training, during the epoch)")
     fig.suptitle("Iris: 4-16-3 MLP, Adam, mini-batches of 16")
-    return _save(fig, plt, out / "iris.png")
-
-
-def _pyplot() -> Any:
-    """matplotlib.pyplot on the file-only Agg backend, or None when matplotlib is missing."""
-    try:
-        import matplotlib
-    except ImportError:
-        print("matplotlib is not installed, so no plot (pip install -e '.[examples]')")
-        return None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig: Any, plt: Any, path: Path) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    print(f"plot saved to {path}")
-    return str(path)
+    return save(fig, plt, out / "iris.png")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from plotting import pyplot, save  # examples/plotting.py
+
 from autograd import Value
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -72,7 +74,7 @@ def main(epochs: int = 300, plot: bool = True, out: str | Path = OUT) -> dict[st
 
 def _plot_costs(figures: dict[str, Any], out: Path) -> str | None:
     """The four cost curves, one panel per start."""
-    plt = _pyplot()
+    plt = pyplot()
     if plt is None:
         return None
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
@@ -84,28 +86,7 @@ def _plot_costs(figures: dict[str, Any], out: Path) -> str | None:
         ax.legend()
     axes[0].set_ylabel("cost")
     fig.suptitle("A badly wrong sigmoid neuron learns slowly with the quadratic cost")
-    return _save(fig, plt, out / "learning_slowdown.png")
-
-
-def _pyplot() -> Any:
-    """matplotlib.pyplot on the file-only Agg backend, or None when matplotlib is missing."""
-    try:
-        import matplotlib
-    except ImportError:
-        print("matplotlib is not installed, so no plot (pip install -e '.[examples]')")
-        return None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig: Any, plt: Any, path: Path) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    print(f"plot saved to {path}")
-    return str(path)
+    return save(fig, plt, out / "learning_slowdown.png")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from plotting import pyplot, save  # examples/plotting.py
+
 import nn
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -51,7 +53,7 @@ def main(
 
 def _plot_boundary(model: nn.MLP, X: list[list[float]], y: list[int], out: Path) -> str | None:
     """The sign of the model's score on a grid (the decision boundary) under the points."""
-    plt = _pyplot()
+    plt = pyplot()
     if plt is None:
         return None
     n = 50
@@ -64,28 +66,7 @@ def _plot_boundary(model: nn.MLP, X: list[list[float]], y: list[int], out: Path)
     colors = ["#d62728" if t < 0 else "#1f77b4" for t in y]
     ax.scatter([p[0] for p in X], [p[1] for p in X], c=colors, s=18, edgecolors="k", lw=0.4)
     ax.set_title("Moons: decision boundary of the 2-16-16-1 MLP")
-    return _save(fig, plt, out / "moons.png")
-
-
-def _pyplot() -> Any:
-    """matplotlib.pyplot on the file-only Agg backend, or None when matplotlib is missing."""
-    try:
-        import matplotlib
-    except ImportError:
-        print("matplotlib is not installed, so no plot (pip install -e '.[examples]')")
-        return None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig: Any, plt: Any, path: Path) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    print(f"plot saved to {path}")
-    return str(path)
+    return save(fig, plt, out / "moons.png")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from plotting import pyplot, save  # examples/plotting.py
+
 from autograd import Value, grad, numerical_diff, numerical_grad
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -71,7 +73,7 @@ def main(plot: bool = True, out: str | Path = OUT) -> dict[str, Any]:
 
 def _plot_tangents(out: Path) -> str | None:
     """The notes' figure 4-7: y = 0.01x^2 + 0.1x with its tangents at x = 5 and x = 10."""
-    plt = _pyplot()
+    plt = pyplot()
     if plt is None:
         return None
     xs = [i / 10 for i in range(0, 201)]
@@ -86,28 +88,7 @@ def _plot_tangents(out: Path) -> str | None:
     ax.set_ylabel("y")
     ax.legend()
     ax.set_title("Slopes from numerical differentiation")
-    return _save(fig, plt, out / "numerical_vs_analytic.png")
-
-
-def _pyplot() -> Any:
-    """matplotlib.pyplot on the file-only Agg backend, or None when matplotlib is missing."""
-    try:
-        import matplotlib
-    except ImportError:
-        print("matplotlib is not installed, so no plot (pip install -e '.[examples]')")
-        return None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig: Any, plt: Any, path: Path) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    print(f"plot saved to {path}")
-    return str(path)
+    return save(fig, plt, out / "numerical_vs_analytic.png")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from plotting import pyplot, save  # examples/plotting.py
 
 import autograd
 import nn
@@ -76,7 +77,7 @@ def main(steps: int = 200, plot: bool = True, out: str | Path = OUT) -> dict[str
 
 def _plot(runs: dict[str, Any], out: Path) -> str | None:
     """Loss per step for each optimizer, on a log scale."""
-    plt = _pyplot()
+    plt = pyplot()
     if plt is None:
         return None
     fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -86,28 +87,7 @@ def _plot(runs: dict[str, Any], out: Path) -> str | None:
     ax.set_ylabel("loss  1/(2m) Σ (θ·x - y)²")
     ax.legend()
     ax.set_title("Linear regression on six points")
-    return _save(fig, plt, out / "optimizers.png")
-
-
-def _pyplot() -> Any:
-    """matplotlib.pyplot on the file-only Agg backend, or None when matplotlib is missing."""
-    try:
-        import matplotlib
-    except ImportError:
-        print("matplotlib is not installed, so no plot (pip install -e '.[examples]')")
-        return None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig: Any, plt: Any, path: Path) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    print(f"plot saved to {path}")
-    return str(path)
+    return save(fig, plt, out / "optimizers.png")
 
 
 if __name__ == "__main__":

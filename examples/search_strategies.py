@@ -22,6 +22,8 @@ import random
 from pathlib import Path
 from typing import Any
 
+from plotting import pyplot, save  # examples/plotting.py
+
 import autograd
 import nn
 from autograd import Value
@@ -170,7 +172,7 @@ def main(budget: int = 100, plot: bool = True, out: str | Path = OUT) -> dict[st
 
 def _plot(figures: dict[str, Any], out: Path) -> str | None:
     """Left: loss of the W each strategy keeps, per evaluation. Right: the step-size sweep."""
-    plt = _pyplot()
+    plt = pyplot()
     if plt is None:
         return None
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
@@ -186,28 +188,7 @@ def _plot(figures: dict[str, Any], out: Path) -> str | None:
     right.set_ylabel("loss after one step")
     right.legend()
     fig.suptitle("Following the gradient beats random search; too big a step explodes")
-    return _save(fig, plt, out / "search_strategies.png")
-
-
-def _pyplot() -> Any:
-    """matplotlib.pyplot on the file-only Agg backend, or None when matplotlib is missing."""
-    try:
-        import matplotlib
-    except ImportError:
-        print("matplotlib is not installed, so no plot (pip install -e '.[examples]')")
-        return None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig: Any, plt: Any, path: Path) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    print(f"plot saved to {path}")
-    return str(path)
+    return save(fig, plt, out / "search_strategies.png")
 
 
 if __name__ == "__main__":
