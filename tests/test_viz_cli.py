@@ -1,0 +1,299 @@
+"""python -m viz: the main command's output, refusals, evaluation errors and files."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograd import Value
+from viz.__main__ import main
+from viz.notation import fmt
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def gradients(out: str) -> dict[str, str]:
+    """The `dNAME = value` lines under `gradients:`."""
+    block = out.split("\ngradients:\n", 1)[1].split("\n\n", 1)[0]
+    pairs = [line.strip().split(" = ") for line in block.splitlines() if " = " in line]
+    return {name: value for name, value in pairs}
+
+
+def test_classic_example_with_no_arguments(capsys, tmp_path, dot):
+    code, out, err = run(capsys, "--out", str(tmp_path))
+    assert code == 0 and err == ""
+    assert "value: out = -12" in out
+    assert gradients(out) == {"dx": "-4", "dy": "-4", "dz": "3"}
+    for line in (
+        "q = x + y = -2 + 5 = 3",
+        "dq = dout * z = 1 * -4 = -4",
+        "dz = dout * q = 1 * 3 = 3",
+        "dx = dq * 1 = -4 * 1 = -4",
+        "dy = dq * 1 = -4 * 1 = -4",
+    ):
+        assert line in out
+    assert f"wrote {tmp_path / 'graph.svg'}" in out
+    assert f"wrote {tmp_path / 'stepper.html'}" in out
+    assert (tmp_path / "graph.svg").read_text().lstrip().startswith("<?xml")
+    assert "dq = dout * z" in (tmp_path / "stepper.html").read_text()
+
+
+def test_default_out_dir_is_viz_out_in_the_current_directory(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "--format", "dot", "--no-html")
+    assert code == 0 and (tmp_path / "viz-out" / "graph.dot").exists()
+    assert "wrote viz-out/graph.dot" in out.replace(os.sep, "/")
+
+
+def test_table_has_one_row_per_step(capsys, tmp_path):
+    code, out, _ = run(capsys, "--out", str(tmp_path), "--format", "dot", "--no-html")
+    table = out.split("backward pass", 1)[1].split("\ngradients:")[0]
+    rows = [line.split() for line in table.splitlines()[2:] if line.strip()]
+    assert [r[:3] for r in rows if r[0].isdigit()] == [["1", "out", "1"], ["2", "q", "-4"]]
+
+
+def test_names_alone_change_the_classic_inputs(capsys, tmp_path):
+    code, out, _ = run(capsys, "x=1", "z=2", "--out", str(tmp_path), "--format", "dot")
+    assert code == 0
+    assert "value: out = 12" in out
+    assert gradients(out) == {"dx": "2", "dy": "2", "dz": "6"}
+
+
+def test_an_expression_with_values(capsys, tmp_path):
+    code, out, _ = run(
+        capsys,
+        "tanh(a * b + c)",
+        "a=0.5",
+        "b=-1",
+        "c=2",
+        "--out",
+        str(tmp_path),
+        "--no-html",
+        "--format",
+        "dot",
+    )
+    a, b, c = Value(0.5, "a"), Value(-1.0, "b"), Value(2.0, "c")
+    f = (a * b + c).tanh()
+    f.backward()
+    assert code == 0
+    assert f"value: out = {fmt(f.data)}" in out
+    assert gradients(out) == {"da": fmt(a.grad), "db": fmt(b.grad), "dc": fmt(c.grad)}
+
+
+def test_an_expression_starting_with_minus_is_not_an_option(capsys, tmp_path):
+    code, out, _ = run(capsys, "-x * y", "x=3", "y=2", "--out", str(tmp_path), "--format", "dot")
+    assert code == 0 and "value: out = -6" in out
+    assert gradients(out) == {"dx": "-2", "dy": "-3"}
+
+
+def test_options_may_come_between_values(capsys, tmp_path):
+    code, out, _ = run(capsys, "x * y", "--out", str(tmp_path), "x=3", "--no-html", "y=2")
+    assert code == 0 and "value: out = 6" in out
+
+
+def test_a_repeated_name_is_one_input(capsys, tmp_path):
+    code, out, _ = run(capsys, "x * x * x", "x=2", "--out", str(tmp_path), "--format", "dot")
+    assert code == 0 and gradients(out) == {"dx": "12"}
+    assert "(now" in out  # the second contribution to dx is shown as +=
+
+
+def test_constants_only(capsys, tmp_path):
+    code, out, _ = run(capsys, "2 * 3 + 1", "--out", str(tmp_path), "--format", "dot")
+    assert code == 0 and "value: out = 7" in out and "no named inputs" in out
+
+
+def test_a_bare_input(capsys, tmp_path):
+    code, out, _ = run(capsys, "x", "x=4", "--out", str(tmp_path), "--format", "dot")
+    assert code == 0 and "value: x = 4" in out and gradients(out) == {"dx": "1"}
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["x.real", "x=1"], "attribute access not allowed (col 1: 'x.real')"),
+        (["x + y[0]", "x=1", "y=1"], "subscripts not allowed (col 5: 'y[0]')"),
+        (["(lambda: 1)()"], "only calls of a function by name"),
+        (["[a for a in b]"], "comprehensions"),
+        (["x + 's'", "x=1"], "strings are not allowed (col 5"),
+        (["open(x)", "x=1"], "unknown function 'open'"),
+        (["__import__('os')"], "unknown function '__import__'"),
+        (["x + tanh", "x=1"], "tanh is a function"),
+        (["x % 2", "x=1"], "the operator % is not allowed"),
+        (["x // 2", "x=1"], "the operator // is not allowed"),
+        (["not x", "x=1"], "the operator not is not allowed"),
+        (["x < 2", "x=1"], "comparisons"),
+        (["True * 2"], "True is a boolean"),
+        (["1j * 2"], "complex numbers"),
+        (["x * y", "x=1"], "no value given for y (add y=VALUE)"),
+        (["x * y * z"], "no value given for x, y, z"),
+        (["x * 2", "x=1", "w=3"], "w given a value but not in the expression"),
+        (["x * 2", "x=abc"], "x=abc: 'abc' is not a number"),
+        (["x * 2", "x=nan"], "x=nan: the value must be a finite number"),
+        (["x * 2", "x=1", "x=2"], "x is given twice"),
+        (["x * 2", "x"], "expected NAME=VALUE, got 'x'"),
+        (["x * 2", "1x=2"], "not a valid name"),
+        (["x * 2", "exp=2"], "exp is a function"),
+        (["x +", "x=1"], "syntax error"),
+        (["(x", "x=1"], "syntax error at col 1: '(' was never closed"),
+        (["x\0"], "syntax error"),
+        (["1e999 * 2"], "number is not finite (col 1: '1e999')"),
+        (["1" + "0" * 400 + " * 2"], "number too large"),
+        (["--x", "x=1"], "unrecognized arguments: --x"),
+        (["leaky_relu(x, x)", "x=1"], "the slope of leaky_relu() must be a number"),
+        (["elu(x, alpha=2)", "x=1"], "keyword arguments are not allowed in elu()"),
+        (["tanh(x, 2)", "x=1"], "tanh() takes one argument, got 2"),
+        (["(" * 300 + "x" + ")" * 300, "x=1"], "nesting too deep"),
+        (["-" * 100_000 + "x", "x=1"], "nesting too deep"),
+        (["   "], "the expression is empty"),
+        (["--format", "gif"], "invalid choice: 'gif'"),
+        (["--frobnicate"], "unrecognized arguments: --frobnicate"),
+    ],
+)
+def test_refusals_are_one_line_with_status_2(capsys, argv, needle):
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("viz: ") and "Traceback" not in err
+    assert needle in err
+    assert out == ""
+
+
+def test_refusal_points_at_the_offending_part_on_a_later_line(capsys):
+    code, _, err = run(capsys, "(x +\n  y.z)", "x=1", "y=2")
+    assert code == 2 and "attribute access not allowed (line 2 col 3: 'y.z')" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["log(x)", "x=-1"], "log(-1.0): input must be > 0"),
+        (["1 / (x - x)", "x=1"], "division by zero"),
+        (["exp(x)", "x=1000"], "exp(1000.0): result overflows"),
+        (["x ** 0.5", "x=-4"], "pow(-4.0, 0.5): result is not a real number"),
+        (["sqrt(x)", "x=0"], "sqrt(0.0): input must be > 0"),
+    ],
+)
+def test_evaluation_errors_name_the_op_with_status_1(capsys, argv, needle):
+    code, out, err = run(capsys, *argv)
+    assert code == 1
+    assert err.count("\n") == 1 and err.startswith("viz: cannot evaluate: ")
+    assert needle in err
+
+
+def test_check_prints_the_table_and_passes(capsys, tmp_path):
+    code, out, err = run(
+        capsys,
+        "tanh(x * y) + x ** 3",
+        "x=0.5",
+        "y=-2",
+        "--check",
+        "--out",
+        str(tmp_path),
+        "--format",
+        "dot",
+        "--no-html",
+    )
+    assert code == 0 and err == ""
+    check = out.split("gradient check", 1)[1]
+    assert "analytic" in check and "numerical" in check and "gradcheck passed" in check
+    x, y = Value(0.5), Value(-2.0)
+    f = (x * y).tanh() + x**3
+    f.backward()
+    row = [line.split() for line in check.splitlines() if line.strip().startswith("x ")][0]
+    assert row[1] == fmt(x.grad) and abs(float(row[2]) - x.grad) < 1e-5
+
+
+def test_check_fails_at_a_kink_with_status_1(capsys, tmp_path):
+    code, out, err = run(capsys, "relu(x)", "x=0", "--check", "--out", str(tmp_path))
+    assert code == 1
+    assert "gradcheck failed" in out and "mismatch" in out
+    assert err.strip() == "viz: gradcheck failed: analytic and numerical gradients disagree"
+
+
+def test_without_dot_the_source_is_written_and_one_line_says_how_to_install(
+    capsys, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("PATH", "")
+    code, out, err = run(capsys, "--out", str(tmp_path))
+    assert code == 0 and err == ""
+    assert (tmp_path / "graph.dot").exists() and not (tmp_path / "graph.svg").exists()
+    hints = [line for line in out.splitlines() if "apt-get install graphviz" in line]
+    assert len(hints) == 1 and "brew install graphviz" in hints[0]
+    assert "dq = dout * z" in (tmp_path / "stepper.html").read_text()
+
+
+def test_png_and_no_html(capsys, tmp_path, dot):
+    code, out, _ = run(capsys, "--out", str(tmp_path), "--format", "png", "--no-html")
+    assert code == 0
+    assert (tmp_path / "graph.png").read_bytes()[:4] == b"\x89PNG"
+    assert not (tmp_path / "stepper.html").exists()
+
+
+def test_a_graph_too_big_to_draw_is_computed_and_printed(capsys, tmp_path):
+    expr = " + ".join(["x"] * 2500)
+    code, out, _ = run(capsys, expr, "x=1", "--out", str(tmp_path))
+    assert code == 0
+    assert "value: out = 2500" in out and gradients(out) == {"dx": "2500"}
+    assert "too many to draw" in out and not list(tmp_path.iterdir())
+
+
+def test_long_edges_skip_the_picture(capsys, tmp_path):
+    expr = " + ".join(f"tanh(x * {i})" for i in range(1, 201))
+    code, out, _ = run(capsys, expr, "x=0.01", "--out", str(tmp_path))
+    assert code == 0 and "too slow to draw" in out and not list(tmp_path.iterdir())
+
+
+def test_a_big_graph_skips_only_the_stepper(capsys, tmp_path):
+    expr = "x" + " * 1.01" * 200  # 401 nodes: one picture is fine, 200 are too many
+    code, out, _ = run(capsys, expr, "x=1", "--out", str(tmp_path), "--format", "dot")
+    assert code == 0 and "stepper skipped" in out
+    assert [p.name for p in tmp_path.iterdir()] == ["graph.dot"]
+
+
+def test_unwritable_out_dir_is_one_line(capsys, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    code, _, err = run(capsys, "--out", str(blocker / "sub"), "--format", "dot")
+    assert code == 1 and err.startswith("viz: cannot write") and err.count("\n") == 1
+
+
+def test_help_exits_0(capsys):
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and "NAME=VALUE" in out
+
+
+def python_m_viz(*argv: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "viz", *argv],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_python_m_viz_runs_the_main_job(tmp_path):
+    done = python_m_viz("--format", "dot", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "value: out = -12" in done.stdout and "dz = 3" in done.stdout
+    assert (tmp_path / "viz-out" / "graph.dot").exists()
+    assert (tmp_path / "viz-out" / "stepper.html").exists()
+
+
+def test_python_m_viz_refusal_has_no_traceback(tmp_path):
+    done = python_m_viz("__import__('os').system('echo hi')", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stdout == "" and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1 and "hi" not in done.stdout

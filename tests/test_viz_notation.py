@@ -1,0 +1,128 @@
+"""viz.notation: short numbers, node names and the chain rule in words."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import autograd
+from autograd import OPS, Value, backward_steps
+from viz.notation import Names, chain_lines, fmt, formula, forward_line, graph_nodes, local_text
+
+
+@pytest.mark.parametrize(
+    ("x", "text"),
+    [
+        (-12.0, "-12"),
+        (3.0, "3"),
+        (0.5, "0.5"),
+        (1234567.0, "1.23457e+06"),
+        (-0.0, "0"),
+        (1e-7, "1e-07"),
+        (2 / 3, "0.666667"),
+        (math.inf, "inf"),
+    ],
+)
+def test_fmt_is_short_and_readable(x, text):
+    assert fmt(x) == text
+
+
+def classic():
+    x, y, z = Value(-2.0, "x"), Value(5.0, "y"), Value(-4.0, "z")
+    return x, y, z, (x + y) * z
+
+
+def test_names_follow_the_textbook():
+    x, y, z, out = classic()
+    names = Names(out)
+    q = out.parents[0]
+    assert [names[n] for n in (x, y, z, q, out)] == ["x", "y", "z", "q", "out"]
+    assert names.grad_name(q) == "dq"
+
+
+def test_names_skip_labels_already_taken_and_show_constants_as_numbers():
+    q = Value(1.0, "q")
+    out = (q * 3.0 + q).tanh()
+    names = Names(out)
+    inner = [n for n in graph_nodes(out) if n.parents and n is not out]
+    assert [names[n] for n in inner] == ["r", "s"]  # q is a label already
+    const = out.parents[0].parents[0].parents[1]
+    assert names[const] == "3" and names.grad_name(const) == "d(3)"
+
+
+def test_names_run_past_the_letters():
+    x = Value(0.5, "x")
+    out = x
+    for _ in range(20):
+        out = out * x
+    names = Names(out)
+    shown = [names[n] for n in graph_nodes(out) if n.parents and n is not out]
+    assert len(set(shown)) == 19 and "n1" in shown
+
+
+def test_chain_lines_of_the_classic_example():
+    *_, out = classic()
+    names, seen = Names(out), {}
+    lines = [chain_lines(step, names, seen) for step in backward_steps(out)]
+    assert lines == [
+        ["dq = dout * z = 1 * -4 = -4", "dz = dout * q = 1 * 3 = 3"],
+        ["dx = dq * 1 = -4 * 1 = -4", "dy = dq * 1 = -4 * 1 = -4"],
+    ]
+
+
+def test_second_contribution_is_written_as_plus_equals_with_the_total():
+    a = Value(3.0, "a")
+    out = a * a
+    names, seen = Names(out), {}
+    (step,) = list(backward_steps(out))
+    lines = chain_lines(step, names, seen)
+    assert lines == ["da = dout * a = 1 * 3 = 3", "da += dout * a = 1 * 3 = 3  (now 6)"]
+    assert a.grad == 6.0
+
+
+def test_forward_lines_show_names_then_numbers():
+    *_, out = classic()
+    names = Names(out)
+    lines = [forward_line(n, names) for n in graph_nodes(out) if n.parents]
+    assert lines == ["q = x + y = -2 + 5 = 3", "out = q * z = 3 * -4 = -12"]
+
+
+def _one_node_per_op():
+    """A node for every registered op, built through the op table."""
+    a, b, c = Value(0.7, "a"), Value(1.3, "b"), Value(-0.4, "c")
+    nodes = []
+    for name, op in OPS.items():
+        if name == "pow":
+            nodes += [autograd.apply("pow", a, arg=3.0), autograd.apply("pow", b, a)]
+        elif name in ("leaky_relu", "elu"):
+            nodes.append(autograd.apply(name, c, arg=0.2))
+        elif name == "affine":
+            nodes.append(autograd.affine(a, [b, c], [c, a]))
+        elif op.arity == 2:
+            nodes.append(autograd.apply(name, a, b))
+        elif op.arity == -1:
+            nodes.append(autograd.apply(name, a, b, c))
+        else:
+            nodes.append(autograd.apply(name, b))
+    return nodes
+
+
+@pytest.mark.parametrize("node", _one_node_per_op(), ids=lambda n: n.op)
+def test_every_op_has_words_and_the_arithmetic_is_the_engines(node):
+    names, seen = Names(node), {}
+    assert formula(node, names)
+    words = [local_text(node, i, names) for i in range(len(node.parents))]
+    assert all(w and not w.startswith("d(") for w in words), words  # real words, no fallback
+    (step,) = list(backward_steps(node))
+    lines = chain_lines(step, names, seen)
+    assert len(lines) == len(step.parents)
+    for line, (_, d, c) in zip(lines, step.parents):
+        assert f"= {fmt(step.grad)} * {fmt(d)} = {fmt(c)}" in line
+
+
+def test_unknown_op_falls_back_to_a_generic_derivative():
+    x = Value(2.0, "x")
+    out = x.tanh()
+    out.op = "mystery"  # an op the notation has no words for
+    assert local_text(out, 0, Names(out)) == "d(out)/d(x)"

@@ -1,0 +1,284 @@
+"""The main command: type an expression, watch backpropagation happen node by node.
+
+    python -m viz [EXPR] [NAME=VALUE ...] [--out DIR] [--format svg|png|dot] [--no-html] [--check]
+
+With no EXPR it runs the classic example (x + y) * z at x = -2, y = 5, z = -4. It prints the
+forward pass, a table of the backward steps with the chain-rule arithmetic, and the gradient of
+every input; then writes the graph picture and the HTML stepper into DIR.
+
+Exit status: 0 done, 2 refused (bad arguments or an expression outside the whitelist),
+1 the expression failed to evaluate (log of a negative, division by zero, overflow) or the
+gradient check failed. Errors are one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import keyword
+import math
+import re
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+import autograd
+from autograd import GradcheckError, Value, gradcheck, numerical_grad
+from viz.draw import INSTALL_HINT, MissingDotWarning, layout_size, render
+from viz.expr import FUNCTIONS, Expression, Refusal, one_line, parse
+from viz.notation import fmt, forward_line
+from viz.stepper import Trace, stepper_html, trace
+
+__all__ = ["main", "CLASSIC", "MAX_DRAW_NODES", "MAX_DRAW_SIZE", "MAX_STEPPER_NODES"]
+
+CLASSIC = ("(x + y) * z", {"x": -2.0, "y": 5.0, "z": -4.0})
+# Above these sizes the picture (one dot layout) or the stepper (one layout per step) would
+# take too long; the numbers are still printed. Sizes are viz.draw.layout_size, which counts
+# the long edges that make dot slow (a value used both early and late); the limits keep one
+# layout to a few seconds on one core.
+MAX_DRAW_NODES = 2000
+MAX_DRAW_SIZE = 12_000
+MAX_STEPPER_NODES = 300
+MAX_STEPPER_WORK = 150_000  # steps * layout size
+
+_ASSIGNMENT = re.compile(r"^\s*[^\W\d]\w*\s*=(?!=)")
+
+
+class _Usage(Exception):
+    """A command-line argument is refused (exit status 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line instead of usage + message
+        raise _Usage(f"{message} (see --help)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="python -m viz",
+        usage="%(prog)s [EXPR] [NAME=VALUE ...] [--out DIR] [--format {svg,png,dot}] [--no-html]"
+        " [--check]",
+        description="Step through backpropagation on an expression, node by node.",
+        epilog=(
+            "Examples: python -m viz | python -m viz 'tanh(a * b + c)' a=0.5 b=-1 c=2 | "
+            f"functions: {', '.join(FUNCTIONS)}"
+        ),
+        allow_abbrev=False,
+    )
+    p.add_argument(
+        "items",
+        nargs="*",
+        metavar="EXPR NAME=VALUE",
+        help="an expression such as '(x + y) * z', then a value for each name (default: "
+        "the classic example at x=-2 y=5 z=-4; NAME=VALUE alone changes its inputs)",
+    )
+    p.add_argument(
+        "--out", default="viz-out", metavar="DIR", help="folder for the files (default: viz-out)"
+    )
+    p.add_argument("--format", default="svg", choices=("svg", "png", "dot"), help="picture format")
+    p.add_argument("--no-html", action="store_true", help="do not write the HTML stepper")
+    p.add_argument(
+        "--check", action="store_true", help="also compare with numerical gradients (gradcheck)"
+    )
+    return p
+
+
+_OPTION = re.compile(r"^(-h|--[A-Za-z][\w-]*(=.*)?|--)$", re.S)
+
+
+def _protect(argv: Sequence[str]) -> list[str]:
+    """An expression such as ``-x * y`` would look like an option to argparse: a leading space
+    makes it a positional (parsing ignores leading whitespace). Option-shaped words
+    (``--out``, ``--typo``) are left to argparse."""
+    return [f" {a}" if a.startswith("-") and not _OPTION.match(a) else a for a in argv]
+
+
+def _number(pair: str, text: str) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise Refusal(f"{one_line(pair)}: {one_line(text)!r} is not a number") from None
+    if not math.isfinite(value):
+        raise Refusal(f"{one_line(pair)}: the value must be a finite number")
+    return value
+
+
+def _values(pairs: Sequence[str]) -> dict[str, float]:
+    values: dict[str, float] = {}
+    for pair in pairs:
+        name, eq, text = pair.partition("=")
+        name = name.strip()
+        if not eq:
+            raise Refusal(f"expected NAME=VALUE, got {one_line(pair)!r}")
+        if not name.isidentifier() or keyword.iskeyword(name):
+            raise Refusal(f"{one_line(pair)}: {one_line(name)!r} is not a valid name")
+        if name in FUNCTIONS:
+            raise Refusal(f"{one_line(pair)}: {name} is a function, not an input")
+        if name in values:
+            raise Refusal(f"{one_line(pair)}: {name} is given twice")
+        values[name] = _number(pair, text)
+    return values
+
+
+def _table(t: Trace, out: TextIO) -> None:
+    rows = []
+    for k, (step, lines) in enumerate(zip(t.steps, t.lines), start=1):
+        rows.append((str(k), t.names[step.node], fmt(step.grad), lines))
+    if not rows:
+        print("  (no steps: the output is an input itself)", file=out)
+        return
+    w_step = max(len("step"), *(len(r[0]) for r in rows))
+    w_node = max(len("node"), *(len(r[1]) for r in rows))
+    w_grad = max(len("grad"), *(len(r[2]) for r in rows))
+    print(f"  {'step':>{w_step}}  {'node':<{w_node}}  {'grad':>{w_grad}}  chain rule", file=out)
+    pad = " " * (2 + w_step + 2 + w_node + 2 + w_grad + 2)
+    for k, node, grad, lines in rows:
+        first = lines[0] if lines else "(no inputs)"
+        print(f"  {k:>{w_step}}  {node:<{w_node}}  {grad:>{w_grad}}  {first}", file=out)
+        for line in lines[1:]:
+            print(pad + line, file=out)
+
+
+def _check(expression: Expression, values: dict[str, float], out: TextIO) -> int:
+    """Print the analytic vs numerical gradients; 0 when gradcheck passes, 1 when it fails."""
+    names = expression.names
+    if not names:
+        print("\ngradient check: nothing to check (the expression has no inputs)", file=out)
+        return 0
+    xs = [values[n] for n in names]
+
+    def f(*vs: Value) -> Value:
+        return expression.apply(dict(zip(names, vs)))
+
+    eps = 1e-6
+    leaves = [Value(x, n) for x, n in zip(xs, names)]
+    analytic = autograd.grad(f(*leaves), leaves)
+    numeric = numerical_grad(f, xs, eps)
+    width = max(len("input"), *(len(n) for n in names))
+    print(f"\ngradient check (central differences, h = {eps:g}):", file=out)
+    print(f"  {'input':<{width}}  {'analytic':>12}  {'numerical':>12}  {'error':>9}", file=out)
+    for n, a, m in zip(names, analytic, numeric):
+        print(f"  {n:<{width}}  {fmt(a):>12}  {fmt(m):>12}  {abs(a - m):>9.2g}", file=out)
+    try:
+        gradcheck(f, xs, eps=eps)
+    except GradcheckError as err:
+        print(str(err), file=out)
+        print("viz: gradcheck failed: analytic and numerical gradients disagree", file=sys.stderr)
+        return 1
+    print("gradcheck passed", file=out)
+    return 0
+
+
+def _write(t: Trace, args: argparse.Namespace, out: TextIO) -> None:
+    count = len(t.nodes)
+    if count > MAX_DRAW_NODES:
+        print(
+            f"\nnote: the graph has {count} nodes (more than {MAX_DRAW_NODES}), too many to draw"
+            " in reasonable time; picture and stepper skipped",
+            file=out,
+        )
+        return
+    size = layout_size(t.nodes)
+    if size > MAX_DRAW_SIZE:
+        print(
+            f"\nnote: the graph has {count} nodes but long edges (values used far apart; layout"
+            f" size {size} > {MAX_DRAW_SIZE}), too slow to draw; picture and stepper skipped",
+            file=out,
+        )
+        return
+    folder = Path(args.out)
+    written = []
+    note = ""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MissingDotWarning)
+        written.append(render(t.root, folder / "graph", format=args.format))
+        work = len(t.steps) * size
+        if args.no_html:
+            pass
+        elif count > MAX_STEPPER_NODES or work > MAX_STEPPER_WORK:
+            note = (
+                f"note: stepper skipped: {len(t.steps)} steps of a {count}-node graph would take"
+                f" too long to draw (limits: {MAX_STEPPER_NODES} nodes, steps * layout size"
+                f" {MAX_STEPPER_WORK})"
+            )
+        else:
+            written.append(stepper_html(t.root, folder / "stepper.html"))
+    print(file=out)
+    for path in written:
+        print(f"wrote {path}", file=out)
+    if note:
+        print(note, file=out)
+    if any(issubclass(w.category, MissingDotWarning) for w in caught):
+        print(
+            "note: graphviz's `dot` program was not found, so the graph was written as .dot "
+            f"source and the stepper has no pictures; {INSTALL_HINT}",
+            file=out,
+        )
+
+
+def _run(argv: list[str], out: TextIO) -> int:
+    try:
+        args = _parser().parse_intermixed_args(_protect(argv))
+    except SystemExit as done:  # --help
+        return int(done.code or 0)
+    items = list(args.items)
+    if items and not _ASSIGNMENT.match(items[0]):
+        text, values = items[0], _values(items[1:])
+    else:
+        text, values = CLASSIC[0], {**CLASSIC[1], **_values(items)}
+    expression = parse(text)
+    unused = [n for n in values if n not in expression.names]
+    if unused:
+        raise Refusal(f"{', '.join(unused)} given a value but not in the expression")
+    root, inputs = expression.build(values)
+    t = trace(root, keep_frames=False)
+    root.backward()  # our own graph: fill .grad so the picture shows the gradients
+
+    print(f"expression: {one_line(text, 200)}", file=out)
+    if expression.names:
+        at = ", ".join(f"{n} = {fmt(values[n])}" for n in expression.names)
+        print(f"at: {at}", file=out)
+    inner = [n for n in t.nodes if n.parents]
+    if inner:
+        print("\nforward pass:", file=out)
+        for node in inner:
+            print(f"  {forward_line(node, t.names)}", file=out)
+    print(f"value: {t.names[root]} = {fmt(root.data)}", file=out)
+    print("\nbackward pass, one step per node (d input = d output * local derivative):", file=out)
+    _table(t, out)
+    print("\ngradients:", file=out)
+    if not inputs:
+        print("  (the expression has no named inputs)", file=out)
+    for name, leaf in inputs.items():
+        print(f"  d{name} = {fmt(t.grads[leaf])}", file=out)
+    status = _check(expression, values, out) if args.check else 0
+    _write(t, args, out)
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command on ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # pragma: no cover - stream that cannot change
+                pass
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        return _run(argv, sys.stdout)
+    except (_Usage, Refusal) as err:
+        print(f"viz: {one_line(str(err), 300)}", file=sys.stderr)
+        return 2
+    except (ValueError, ZeroDivisionError, OverflowError) as err:
+        print(f"viz: cannot evaluate: {one_line(str(err), 300)}", file=sys.stderr)
+        return 1
+    except OSError as err:
+        print(f"viz: cannot write the output: {one_line(str(err), 300)}", file=sys.stderr)
+        return 1
+    except Exception as err:  # never a traceback; say it is a bug
+        msg = f"{type(err).__name__}: {err}"
+        print(f"viz: internal error (please report): {one_line(msg, 300)}", file=sys.stderr)
+        return 1
