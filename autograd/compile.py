@@ -77,11 +77,9 @@ def _k_pow(xs: np.ndarray, k: Any) -> np.ndarray:
     if xs.shape[0] == 2:
         return _k_powv(xs)
     x = xs[0]
-    if k < 1.0 and (x == 0.0).any():
+    if k < 1.0 and k != 0.0 and (x == 0.0).any():
         if k < 0.0:
             raise ZeroDivisionError(f"pow(0.0, {_fmt(k)}): division by zero")
-        if k == 0.0:  # the rule's k * x ** (k - 1) divides by zero at x = 0
-            raise ZeroDivisionError("pow(0.0, 0.0): derivative divides by zero")
         raise ValueError(f"pow(0.0, {_fmt(k)}): derivative is infinite at 0")
     if math.isfinite(k) and k != math.floor(k) and float(x.min()) < 0.0:
         raise ValueError(f"pow({_fmt(_first(x, x < 0.0))}, {_fmt(k)}): result is not a real number")

@@ -213,7 +213,7 @@ register(
         -1,
         lambda xs, k: _pow_f(xs, k) if len(xs) == 1 else _powv_f(xs, k),
         lambda o, xs, k: (
-            (k * xs[0] ** (k - 1),)
+            ((k * xs[0] ** (k - 1) if k else 0.0),)  # x ** 0 is constant, also at x = 0
             if len(xs) == 1
             else (xs[1] * xs[0] ** (xs[1] - 1), o * _log(xs[0]))
         ),

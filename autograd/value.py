@@ -51,6 +51,9 @@ def _as_float(data: Any, where: str) -> float:
     raise TypeError(f"{where} expects a real number, got {type(data).__name__}: {data!r}")
 
 
+_WHY = {OverflowError: "overflows a float", ZeroDivisionError: "divides by zero"}
+
+
 def _lookup(name: str) -> Op:
     op = OPS.get(name)
     if op is None or op.forward is None or op.partials is None:
@@ -72,7 +75,11 @@ def apply(name: str, *inputs: Value, arg: Any = None) -> Value:
     out.label = ""
     out.arg = arg
     if _grad_enabled:
-        ds = op.partials(data, xs, arg)
+        try:
+            ds = op.partials(data, xs, arg)
+        except (OverflowError, ZeroDivisionError) as e:  # e.g. 1/x for a subnormal x
+            shown = ", ".join(repr(x) for x in (*xs, *([] if arg is None else [arg])))
+            raise type(e)(f"{name}({shown}): derivative {_WHY[type(e)]}") from None
         if len(ds) != len(inputs):
             raise RuntimeError(
                 f"rule for op {name!r} returned {len(ds)} gradients for {len(inputs)} inputs"

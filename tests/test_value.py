@@ -93,6 +93,13 @@ def test_comparisons_float_repr_and_hash():
     assert len({a, c}) == 2  # identity, not value
 
 
+def test_power_zero_is_constant_even_at_zero():
+    x = Value(0.0)
+    y = x**0
+    y.backward()
+    assert (y.data, x.grad) == (1.0, 0.0)
+
+
 def test_pow_with_negative_base_and_integer_exponent():
     x = Value(-2.0)
     y = x**3
@@ -127,6 +134,8 @@ def test_value_exponent_gradients():
         (lambda: Value(1000.0).exp(), OverflowError, r"exp\(1000.0\)"),
         (lambda: Value(10.0) ** 1000, OverflowError, "pow"),
         (lambda: Value(-8.0) ** (1 / 3), ValueError, "pow"),
+        (lambda: Value(1e-120) ** -2, OverflowError, r"pow\(1e-120, -2.0\): derivative"),
+        (lambda: Value(5e-324).log(), OverflowError, r"log\(5e-324\): derivative"),
         (lambda: Value(1.0) + "a", TypeError, "str"),
         (lambda: Value(1.0) * None, TypeError, "NoneType"),
     ],
