@@ -404,6 +404,7 @@ class Program:
         self._values = np.zeros(base)
         self._gathered: list[np.ndarray] = []
         self._ready = False
+        self._slot = slot  # node -> slot, for read()
         self.num_nodes = len(topo)
 
     def __repr__(self) -> str:
@@ -438,6 +439,20 @@ class Program:
         self._gathered = gathered
         self._ready = True
         return float(values[self._out])
+
+    def read(self, nodes: Any) -> Any:
+        """Values at the last call of traced nodes: a Value gives a float, (nested) lists give
+        lists. Other results of ``fn`` that the output depends on (a model's predictions
+        beside its loss, say) come this way without a second pass.
+        """
+        if not self._ready:
+            raise RuntimeError("call the program on inputs before read()")
+        if isinstance(nodes, Value):
+            i = self._slot.get(nodes)
+            if i is None:
+                raise ValueError(f"read: {nodes!r} is not a node the traced output depends on")
+            return float(self._values[i])
+        return [self.read(n) for n in nodes]
 
     def backward(self) -> None:
         """Add d output / d param into ``.grad`` of every parameter leaf, for the last call.

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autograd import Value
+from autograd import compile as compile_graph
 from nn.losses import l2_penalty
 from nn.module import Module
 from nn.optim import Optimizer
@@ -147,7 +148,7 @@ def fit(
     ``progress`` shows a tqdm bar with loss and metrics. ``compile=True`` records the loss
     once per batch shape with ``autograd.compile`` and replays it (same losses, much faster):
     the targets then reach ``loss`` as Values, so it must not branch on them (nn's losses
-    don't), and metrics need one extra forward pass (``metrics=None`` for full speed).
+    don't); metrics read the predictions the program computed anyway.
     A NaN or infinite loss raises :class:`DivergenceError` naming the epoch, and the model
     keeps the parameters of the last finite loss.
     """
@@ -189,16 +190,23 @@ def fit(
             total = total + l2_penalty(params, l2)
         return total, preds
 
-    programs: dict[Any, Any] = {}
+    # One program per batch shape, with the traced prediction nodes its metrics read back.
+    programs: dict[Any, tuple[Any, list[Any]]] = {}
 
     def run_compiled(xb: list[Any], yb: list[Any]) -> tuple[float, list[Any]]:
         key = (_shape(xb), _shape(yb))
-        prog = programs.get(key)
-        if prog is None:
-            prog = _compiler()(lambda xv, yv: objective(xv, yv)[0], xb, yb)
-            programs[key] = prog
-        preds = model.predict(xb) if metric_fns else []
+        if key not in programs:
+            traced: list[Any] = []
+
+            def fn(xv: list[Any], yv: list[Any]) -> Value:
+                total, preds = objective(xv, yv)
+                traced.extend(preds)
+                return total
+
+            programs[key] = (compile_graph(fn, xb, yb), traced)
+        prog, traced = programs[key]
         value = float(prog(xb, yb))
+        preds = prog.read(traced) if metric_fns else []
         if math.isfinite(value):
             prog.backward()
         return value, preds
@@ -271,14 +279,6 @@ def fit(
     finally:
         bar.close()
     return history
-
-
-def _compiler() -> Callable[..., Any]:
-    # Imported from its module: once the submodule is loaded, the package attribute
-    # ``autograd.compile`` may name the module rather than the function.
-    from autograd.compile import compile as compile_fn
-
-    return compile_fn
 
 
 def _restore(params: list[Value], saved: list[float] | None) -> None:

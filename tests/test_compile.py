@@ -545,3 +545,22 @@ def test_program_repr_and_params():
     prog = autograd.compile(lambda xs: autograd.affine(w, [w, w], xs), [1.0, 2.0])
     assert prog.params == (w,)
     assert repr(prog) == "Program(inputs=[(2,)], params=1, nodes=1, groups=1, levels=1)"
+
+
+def test_read_gives_values_of_traced_nodes_at_the_last_call():
+    w = Value(0.5)
+    seen = []
+
+    def fn(xs):
+        preds = [(w * x).tanh() for x in xs]
+        seen.extend(preds)
+        return autograd.sum(preds)
+
+    prog = autograd.compile(fn, [1.0, 2.0])
+    with pytest.raises(RuntimeError, match="before read"):
+        prog.read(seen)
+    prog([3.0, -1.0])
+    assert prog.read(seen) == pytest.approx([math.tanh(1.5), math.tanh(-0.5)], rel=1e-15)
+    assert prog.read([seen]) == [prog.read(seen)]
+    with pytest.raises(ValueError, match="not a node"):
+        prog.read(Value(1.0))

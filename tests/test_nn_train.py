@@ -292,7 +292,6 @@ SGD = lambda ps: nn.SGD(ps, lr=0.1, momentum=0.9)  # noqa: E731
     ],
 )
 def test_compiled_fit_gives_the_same_losses(loss, make_data, nouts, batch_size, make_opt):
-    pytest.importorskip("autograd.compile", reason="the engine's compiler is not there yet")
     X, y = make_data()
     runs = []
     for compiled in (False, True):
@@ -318,17 +317,16 @@ def test_compiled_fit_gives_the_same_losses(loss, make_data, nouts, batch_size, 
 
 
 def test_compiled_fit_records_one_program_per_batch_shape(monkeypatch):
-    pytest.importorskip("autograd.compile", reason="the engine's compiler is not there yet")
     import nn.training
 
-    real = nn.training._compiler()
+    real = nn.training.compile_graph
     shapes = []
 
     def counting(fn, xb, yb):
         shapes.append(len(xb))
         return real(fn, xb, yb)
 
-    monkeypatch.setattr(nn.training, "_compiler", lambda: counting)
+    monkeypatch.setattr(nn.training, "compile_graph", counting)
     X, y = data.make_xor(20, seed=5, labels="pm1")
     model = nn.MLP(2, [4, 1], seed=0)
     nn.fit(

@@ -196,7 +196,7 @@ def main() -> None:
     )
     t_big = timed(lambda: chain_step(Value, 1_000_000), max(1, rep // 2))
 
-    print("python tests/perf/bench_engine.py")
+    print("$ python tests/perf/bench_engine.py")
     print(f"{'benchmark':<40} {'ours':>10} {'micrograd':>10} {'speed-up':>9}")
     for name, t_ours, t_mg in rows:
         mg_s = f"{t_mg * 1e3:8.2f}ms" if t_mg else "       n/a"
