@@ -13,6 +13,7 @@ Run:  python examples/backprop_basics.py [--no-plot] [--out DIR]
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +34,13 @@ def simple_graph() -> dict[str, Value]:
     return {"x": x, "y": y, "z": z, "q": q, "f": f}
 
 
-def micrograd_expression() -> tuple[Value, Value, Value]:
-    """The expression from micrograd's README, written exactly as there; returns (g, a, b)."""
-    a = Value(-4.0, "a")
-    b = Value(2.0, "b")
+def micrograd_expression(value: Callable[[float], Any] = Value) -> tuple[Any, Any, Any]:
+    """The expression from micrograd's README, written exactly as there; returns (g, a, b).
+
+    ``value`` makes the leaves: our ``Value`` by default, or micrograd's own to compare.
+    """
+    a = value(-4.0)
+    b = value(2.0)
     c = a + b
     d = a * b + b**3
     c += c + 1
