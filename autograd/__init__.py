@@ -1,7 +1,8 @@
 """autograd: a scalar autograd engine you can read in one sitting.
 
 ``Value`` records every op in a graph; ``backward()`` applies the chain rule over it.
-The op table (``autograd.OPS``) holds every primitive's forward and derivative rule.
+The op table (``autograd.OPS``) holds one row per primitive: its forward and derivative rules,
+numpy kernel, domain and the words used to draw it.
 """
 
 from __future__ import annotations
@@ -10,21 +11,25 @@ from typing import Any
 
 from autograd.check import GradcheckError, gradcheck, numerical_diff, numerical_grad
 from autograd.compile import Program, compile
-from autograd.graph import Step, backward_steps, grad, toposort, zero_grad
-from autograd.ops import OPS, Op, register
-from autograd.value import Value, affine, apply, is_grad_enabled, no_grad, sum
+from autograd.graph import Step, backward, backward_steps, grad, reverse, toposort, zero_grad
+from autograd.mode import enable_grad, is_grad_enabled, no_grad
+from autograd.ops import OPS, Limit, Op
+from autograd.value import Value, affine, apply, register, sum, unregister
 
 __all__ = [
     "OPS",
     "GradcheckError",
+    "Limit",
     "Op",
+    "Program",
     "Step",
     "Value",
-    "Program",
     "affine",
     "apply",
+    "backward",
     "backward_steps",
     "compile",
+    "enable_grad",
     "grad",
     "gradcheck",
     "is_grad_enabled",
@@ -32,16 +37,18 @@ __all__ = [
     "numerical_diff",
     "numerical_grad",
     "register",
+    "reverse",
     "sum",
     "toposort",
+    "unregister",
     "zero_grad",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    # strategies needs hypothesis (a test dependency), so it loads on first use only.
-    if name == "strategies":
+    # strategies and testing need hypothesis (a test dependency), so they load on first use.
+    if name in ("strategies", "testing"):
         import importlib
 
-        return importlib.import_module("autograd.strategies")
+        return importlib.import_module(f"autograd.{name}")
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")

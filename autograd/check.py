@@ -6,7 +6,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd.graph import grad
-from autograd.value import Value, no_grad
+from autograd.mode import no_grad
+from autograd.value import Value
 
 __all__ = ["GradcheckError", "gradcheck", "numerical_diff", "numerical_grad"]
 

@@ -6,177 +6,53 @@ topological level, one gather by index per group into a flat array of values, on
 forward kernel per group, and a backward pass by reverse levels that evaluates the op table's own
 derivative rules (``OPS[name].partials``) on whole columns of nodes and scatter-adds them.
 
-Only the forward kernels live here (numpy versions of the table's float rules, in ``KERNELS``);
-every derivative still comes from the one rule table.
+Kernels, domains and derivative rules all come from the op rows (``autograd.OPS``); nothing
+here knows any op.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from autograd.graph import toposort
-from autograd.ops import OPS
-from autograd.value import Value, _enable_grad
+from autograd.mode import enable_grad
+from autograd.ops import OPS, check_limits, describe_call
+from autograd.value import Value
 
-__all__ = ["KERNELS", "Program", "compile"]
+__all__ = ["Program", "compile"]
 
 Kernel = Callable[[np.ndarray, Any], np.ndarray]
 
 
-def _fmt(x: Any) -> str:
-    return repr(float(x))
+def _checked(name: str) -> Kernel:
+    """The row's numpy kernel, wrapped with the row's domain and an overflow check, so replay
+    raises exactly the scalar engine's errors, naming the op."""
+    op = OPS[name]
+    kernel = op.kernel
+    partials = op.partials
 
-
-def _first(x: np.ndarray, bad: np.ndarray) -> float:
-    """The first element of ``x`` where ``bad`` holds (for an error message)."""
-    return float(x[int(np.argmax(bad))])
-
-
-# -- forward kernels ----------------------------------------------------------------------------
-# Each kernel takes the gathered inputs of a group as a (k, n) array (row i = input i of every
-# node) and the op's arg, and returns the n outputs. Each raises the error the float rule in
-# autograd/ops.py raises, naming the op, when any element is outside the op's domain; it also
-# raises where the float derivative rule would (the scalar engine evaluates it when it builds a
-# node), so replay fails exactly where building the graph would.
-
-
-def _k_exp(xs: np.ndarray, arg: Any) -> np.ndarray:
-    x = xs[0]
-    top = float(x.max())
-    try:
-        math.exp(top)  # exp is increasing: the largest input overflows if any does
-    except OverflowError:
-        raise OverflowError(f"exp({_fmt(top)}): result overflows a float") from None
-    return np.exp(x)
-
-
-def _k_log(xs: np.ndarray, arg: Any) -> np.ndarray:
-    x = xs[0]
-    low = float(x.min())  # nan propagates through min, and nan is outside the domain too
-    if not low > 0.0:
-        raise ValueError(f"log({_fmt(_first(x, ~(x > 0.0)))}): input must be > 0")
-    try:
-        low**-1.0  # the derivative rule's x ** -1 overflows for subnormal x
-    except OverflowError:
-        raise OverflowError(f"log({_fmt(low)}): derivative 1/x overflows a float") from None
-    return np.log(x)
-
-
-def _k_sqrt(xs: np.ndarray, arg: Any) -> np.ndarray:
-    x = xs[0]
-    if not float(x.min()) > 0.0:
-        raise ValueError(f"sqrt({_fmt(_first(x, ~(x > 0.0)))}): input must be > 0")
-    return np.sqrt(x)
-
-
-def _k_pow(xs: np.ndarray, k: Any) -> np.ndarray:
-    if xs.shape[0] == 2:
-        return _k_powv(xs)
-    x = xs[0]
-    if k < 1.0 and k != 0.0 and (x == 0.0).any():
-        if k < 0.0:
-            raise ZeroDivisionError(f"pow(0.0, {_fmt(k)}): division by zero")
-        raise ValueError(f"pow(0.0, {_fmt(k)}): derivative is infinite at 0")
-    if math.isfinite(k) and k != math.floor(k) and float(x.min()) < 0.0:
-        raise ValueError(f"pow({_fmt(_first(x, x < 0.0))}, {_fmt(k)}): result is not a real number")
-    if math.isfinite(k) and k != 0.0:
-        # |x| ** k is monotonic in |x|: only the largest (k > 0) or smallest (k < 0) can overflow,
-        # and for k < 1 the derivative's |x| ** (k - 1) overflows first at the smallest |x|.
-        ax = np.abs(x)
-        ax = ax[np.isfinite(ax)]
-        if ax.size:
-            edge = float(ax.max() if k > 0.0 else ax.min())
-            try:
-                edge**k
-            except OverflowError:
-                raise OverflowError(
-                    f"pow({_fmt(edge)}, {_fmt(k)}): result overflows a float"
-                ) from None
-            if k < 1.0:
-                small = float(ax.min())
-                try:
-                    small ** (k - 1.0)
-                except OverflowError:
+    def run(xs: np.ndarray, arg: Any) -> np.ndarray:
+        if op.limits:
+            check_limits(op, list(xs), arg)
+        out = np.asarray(kernel(xs, arg), dtype=np.float64)
+        if op.arity != -1:
+            # where every input is finite but the result (or the derivative, which the scalar
+            # engine computes when it builds a node) is not, the float rules raise
+            ds = partials(out, tuple(xs), arg)
+            for what, z in [("result", out)] + [("derivative", d) for d in ds]:
+                z = np.broadcast_to(np.asarray(z, dtype=np.float64), out.shape)
+                bad = ~np.isfinite(z) & np.isfinite(xs).all(axis=0)
+                if bad.any():
+                    i = int(np.argmax(bad))
                     raise OverflowError(
-                        f"pow({_fmt(small)}, {_fmt(k)}): derivative overflows a float"
-                    ) from None
-    return np.power(x, k)
+                        f"{describe_call(op, xs[:, i].tolist(), arg)}: {what} overflows a float"
+                    )
+        return out
 
-
-def _k_powv(xs: np.ndarray) -> np.ndarray:
-    x, y = xs[0], xs[1]
-    if not float(x.min()) > 0.0:
-        bad = ~(x > 0.0)
-        raise ValueError(
-            f"pow({_fmt(_first(x, bad))}, {_fmt(_first(y, bad))}): "
-            "base must be > 0 when the exponent is a Value"
-        )
-    out = np.power(x, y)
-    d = np.power(x, y - 1.0)  # the derivative rule's x ** (y - 1), which may overflow alone
-    for what, z in (("result", out), ("derivative", d)):
-        bad = np.isinf(z) & np.isfinite(x) & np.isfinite(y)
-        if bad.any():
-            raise OverflowError(
-                f"pow({_fmt(_first(x, bad))}, {_fmt(_first(y, bad))}): {what} overflows a float"
-            )
-    return out
-
-
-def _k_sigmoid(xs: np.ndarray, arg: Any) -> np.ndarray:
-    x = xs[0]
-    # The float rule's two stable branches, per element: exp only ever of a non-positive number.
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def _k_elu(xs: np.ndarray, al: Any) -> np.ndarray:
-    x = xs[0]
-    # expm1 only of the non-positive side (no overflow warning for large x); where() keeps -0.0,
-    # whose elu is -0.0 in the float rule.
-    return np.where(x > 0.0, x, al * np.expm1(np.where(x > 0.0, 0.0, x)))
-
-
-def _sum_rows(a: np.ndarray) -> np.ndarray:
-    """Rows of ``a`` added first to last, as the float rules add (same floats, not pairwise)."""
-    if a.shape[1] == 1:
-        # One column: reduce would sum it pairwise; accumulate is always sequential.
-        return np.add.accumulate(a[:, 0])[-1:]
-    # A C-ordered reduction over axis 0 adds whole rows one after another.
-    return np.add.reduce(a, axis=0)
-
-
-def _k_affine(xs: np.ndarray, arg: Any) -> np.ndarray:
-    # b + w0*x0 + w1*x1 + ..., left to right like the float rule.
-    terms = np.empty((xs.shape[0] // 2 + 1, xs.shape[1]))
-    terms[0] = xs[0]
-    np.multiply(xs[1::2], xs[2::2], out=terms[1:])
-    return _sum_rows(terms)
-
-
-KERNELS: dict[str, Kernel] = {
-    "add": lambda xs, a: xs[0] + xs[1],
-    "mul": lambda xs, a: xs[0] * xs[1],
-    "neg": lambda xs, a: -xs[0],
-    "pow": _k_pow,
-    "exp": _k_exp,
-    "log": _k_log,
-    "sqrt": _k_sqrt,
-    "tanh": lambda xs, a: np.tanh(xs[0]),
-    "sigmoid": _k_sigmoid,
-    "softplus": lambda xs, a: np.maximum(xs[0], 0.0) + np.log1p(np.exp(-np.abs(xs[0]))),
-    # Piecewise ops choose their branch per element, with the float rules' comparisons
-    # (so nan and -0.0 land on the same side as in the scalar engine).
-    "relu": lambda xs, a: np.where(xs[0] > 0.0, xs[0], 0.0),
-    "leaky_relu": lambda xs, s: np.where(xs[0] >= 0.0, xs[0], s * xs[0]),
-    "elu": _k_elu,
-    "abs": lambda xs, a: np.abs(xs[0]),
-    "sum": lambda xs, a: _sum_rows(xs),
-    "affine": _k_affine,
-}
+    return run
 
 
 # -- the program --------------------------------------------------------------------------------
@@ -238,7 +114,7 @@ class _Group:
 
     def __init__(self, name: str, arg: Any, idx: np.ndarray, lo: int, n_in: int) -> None:
         self.name = name
-        self.kernel = KERNELS[name]
+        self.kernel = _checked(name)
         self.partials = OPS[name].partials
         self.arg = arg
         self.idx = idx  # (k, n) slots of the inputs
@@ -360,10 +236,8 @@ class Program:
                     params.append(p)
             lv += 1
             level[node] = lv
-            if node.op not in KERNELS:
-                raise NotImplementedError(
-                    f"compile: op {node.op!r} has no numpy kernel in autograd.compile.KERNELS"
-                )
+            if node.op not in OPS:
+                raise NotImplementedError(f"compile: no op named {node.op!r} is registered")
             arg = node.arg
             try:
                 key = (lv, node.op, len(node.parents), arg, hash(arg))
@@ -518,7 +392,7 @@ def compile(fn: Callable[..., Value], *examples: Any) -> Program:  # noqa: A001
         args.append(
             vs[0] if a.shape == () else np.array(vs, dtype=object).reshape(a.shape).tolist()
         )
-    with _enable_grad():
+    with enable_grad():
         out = fn(*args)
     if not isinstance(out, Value):
         raise TypeError(f"compile: fn must return one Value, got {type(out).__name__}")

@@ -1,17 +1,22 @@
-"""Graph traversal: topological order, backward, step-by-step backward and ``grad``.
+"""Graph traversal: topological order and the one reverse pass.
 
 Nothing here knows any op: nodes carry their local partials (computed from the op table when
 they were built), and ``create_graph`` asks the table for them again, evaluated on Values.
+:func:`reverse` is the only place gradients flow; ``backward``, ``backward_steps`` and ``grad``
+(both modes) are views of it, and so is everything viz shows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import gc
+from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
-from autograd.value import OPS, Value, _enable_grad
+from autograd.mode import enable_grad
+from autograd.ops import OPS, describe_call
+from autograd.value import Value
 
-__all__ = ["toposort", "backward", "backward_steps", "grad", "zero_grad", "Step"]
+__all__ = ["Step", "backward", "backward_steps", "grad", "reverse", "toposort", "zero_grad"]
 
 
 def toposort(root: Value) -> list[Value]:
@@ -23,17 +28,19 @@ def toposort(root: Value) -> list[Value]:
         return []
     order: list[Value] = []
     seen: set[Value] = set()
+    add = seen.add
     stack: list[Any] = [root]
     append = stack.append
     pop = stack.pop
+    emit = order.append
     # Expanding a node pushes it back, then a marker (None), then its parents; when the marker
     # is popped every parent has been emitted, so the node below it is emitted next.
     while stack:
         node = pop()
         if node is None:
-            order.append(pop())
+            emit(pop())
         elif node not in seen:
-            seen.add(node)
+            add(node)
             append(node)
             append(None)
             for p in node.parents:
@@ -42,57 +49,117 @@ def toposort(root: Value) -> list[Value]:
     return order
 
 
-def backward(root: Value) -> None:
-    """Add d root / d node into ``.grad`` of every node; a second call adds the same again."""
-    topo = toposort(root)
-    if not topo:
-        root.grad += 1.0
-        return
-    # Each pass propagates only its own gradient: inner nodes start this pass from 0 and get
-    # their earlier .grad back at the end, so repeated calls add exactly the same amounts
-    # (micrograd re-propagates the accumulated grads and gets y = x*x*x wrong the second time).
-    saved = [n.grad for n in topo]
-    for n in topo:
-        n.grad = 0.0
-    root.grad = 1.0
-    for node in reversed(topo):
-        g = node.grad
-        for p, d in zip(node.parents, node._partials):
-            p.grad += d * g
-    for n, s in zip(topo, saved):
-        if s:
-            n.grad += s
-
-
 class Step(NamedTuple):
-    """One step of backward: ``grad`` arrived at ``node`` and went to its ``parents``.
+    """One step of the reverse pass: ``grad`` arrived at ``node`` and went to its ``parents``.
 
-    ``parents`` holds (parent, local derivative, contribution added to parent.grad).
+    ``parents`` holds (parent, local derivative, contribution added to parent's gradient).
     """
 
     node: Value
-    grad: float
-    parents: tuple[tuple[Value, float, float], ...]
+    grad: Any
+    parents: tuple[tuple[Value, Any, Any], ...]
+
+
+def _partials_on_values(node: Value) -> tuple[Any, ...]:
+    op = OPS.get(node.op)
+    if op is None:
+        raise NotImplementedError(f"no op named {node.op!r} is registered")
+    xs = node.parents
+    try:
+        ds = op.partials(node, xs, node.arg)
+    except (ValueError, ZeroDivisionError, OverflowError) as err:
+        where = describe_call(op, [p.data for p in xs], node.arg)
+        raise type(err)(f"{where}: its derivative cannot be differentiated here ({err})") from None
+    if len(ds) != len(xs):
+        raise RuntimeError(
+            f"rule for op {node.op!r} returned {len(ds)} gradients for {len(xs)} inputs"
+        )
+    return ds
+
+
+def reverse(
+    output: Value,
+    create_graph: bool = False,
+    steps: list[Step] | None = None,
+) -> dict[Value, Any]:
+    """The reverse pass: d output / d node for every node ``output`` depends on (itself too).
+
+    Gradients are floats, or Values with a graph of their own when ``create_graph`` (the rules
+    evaluated on Values). With a ``steps`` list, each node's :class:`Step` is appended to it.
+    Touches no ``.grad``. A zero local derivative passes nothing back, so a flat piece (relu
+    below 0) stays 0 even under an infinite upstream gradient, as in torch.
+
+    The cyclic garbage collector is paused while the pass runs (graphs hold no reference
+    cycles, so it would only walk them for nothing) and left as the caller had it.
+    """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _reverse(output, create_graph, steps)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _reverse(output: Value, create_graph: bool, steps: list[Step] | None) -> dict[Value, Any]:
+    topo = toposort(output)
+    grads: dict[Value, Any] = {output: Value(1.0) if create_graph else 1.0}
+    get = grads.get
+    if create_graph:
+        with enable_grad():
+            for node in reversed(topo):
+                g = grads[node]
+                added = []
+                for p, d in zip(node.parents, _partials_on_values(node)):
+                    c = g * d
+                    before = get(p)
+                    grads[p] = c if before is None else before + c
+                    added.append((p, d, c))
+                if steps is not None:
+                    steps.append(Step(node, g, tuple(added)))
+        return grads
+    for node in reversed(topo):
+        g = get(node)
+        if g is None:  # every path to it passed a zero local derivative
+            g = 0.0
+        if steps is None:
+            for p, d in zip(node.parents, node.partials):
+                if d:
+                    grads[p] = get(p, 0.0) + d * g
+            continue
+        added = []
+        for p, d in zip(node.parents, node.partials):
+            c = d * g if d else 0.0
+            grads[p] = get(p, 0.0) + c
+            added.append((p, d, c))
+        steps.append(Step(node, g, tuple(added)))
+    return grads
+
+
+def backward(root: Value) -> None:
+    """Add d root / d node into ``.grad`` of every node; a second call adds the same again."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        for node, g in _reverse(root, False, None).items():
+            node.grad += g
+    finally:
+        if paused:
+            gc.enable()
 
 
 def backward_steps(root: Value) -> Iterator[Step]:
-    """Apply backward one node at a time, yielding a :class:`Step` per node that has parents.
-
-    Iterated to the end it leaves exactly the grads one ``backward()`` call leaves.
+    """Backward one node at a time: yields a :class:`Step` per node that has parents, adding
+    its contributions into the parents' ``.grad`` as it goes. Run to the end it leaves exactly
+    the grads one ``backward()`` call leaves.
     """
-    topo = toposort(root)
+    steps: list[Step] = []
+    reverse(root, steps=steps)
     root.grad += 1.0
-    pending: dict[Value, float] = {root: 1.0}
-    for node in reversed(topo):
-        g = pending.pop(node, 0.0)
-        added = []
-        for p, d in zip(node.parents, node._partials):
-            c = d * g
+    for step in steps:
+        for p, _, c in step.parents:
             p.grad += c
-            if p.parents:
-                pending[p] = pending.get(p, 0.0) + c
-            added.append((p, d, c))
-        yield Step(node, g, tuple(added))
+        yield step
 
 
 def zero_grad(root: Value) -> None:
@@ -108,21 +175,7 @@ def zero_grad(root: Value) -> None:
                 stack.append(p)
 
 
-def _partials_on_values(node: Value) -> tuple[Any, ...]:
-    op = OPS.get(node.op)
-    if op is None or op.partials is None:
-        raise NotImplementedError(f"no rule registered for op {node.op!r}")
-    ds = op.partials(node, node.parents, node.arg)
-    if len(ds) != len(node.parents):
-        raise RuntimeError(
-            f"rule for op {node.op!r} returned {len(ds)} gradients for {len(node.parents)} inputs"
-        )
-    return ds
-
-
-def grad(
-    output: Value, inputs: Value | Sequence[Value], create_graph: bool = False
-) -> tuple[Any, ...]:
+def grad(output: Value, inputs: Value | Iterable[Value], create_graph: bool = False) -> tuple:
     """d output / d input for each input, as a tuple, leaving every ``.grad`` untouched.
 
     With ``create_graph=True`` the results are Values with their own graph (built from the same
@@ -133,28 +186,13 @@ def grad(
     >>> dx.data, grad(dx, [x])[0]
     (27.0, 18.0)
     """
-    if isinstance(inputs, Value):
-        inputs = (inputs,)
-    for v in inputs:
+    if not isinstance(output, Value):
+        raise TypeError(f"grad() output must be a Value, got {type(output).__name__}")
+    wrt = (inputs,) if isinstance(inputs, Value) else tuple(inputs)
+    for v in wrt:
         if not isinstance(v, Value):
             raise TypeError(f"grad() inputs must be Values, got {type(v).__name__}")
-    topo = toposort(output)
-    if not create_graph:
-        grads: dict[Value, Any] = {output: 1.0}
-        for node in reversed(topo):
-            g = grads.get(node)
-            if g is None:
-                continue
-            for p, d in zip(node.parents, node._partials):
-                grads[p] = grads.get(p, 0.0) + d * g
-        return tuple(float(grads.get(v, 0.0)) for v in inputs)
-    with _enable_grad():
-        grads = {output: Value(1.0)}
-        for node in reversed(topo):
-            g = grads.get(node)
-            if g is None:
-                continue
-            for p, d in zip(node.parents, _partials_on_values(node)):
-                c = g * d
-                grads[p] = grads[p] + c if p in grads else c
-        return tuple(grads[v] if v in grads else Value(0.0) for v in inputs)
+    grads = reverse(output, create_graph)
+    if create_graph:
+        return tuple(grads[v] if v in grads else Value(0.0) for v in wrt)
+    return tuple(float(grads.get(v, 0.0)) for v in wrt)

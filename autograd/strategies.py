@@ -1,5 +1,8 @@
 """Hypothesis strategies for property tests of your own gradients (imports hypothesis on use).
 
+Everything is read from the op rows: which ops exist, how many inputs each takes, which
+constants it takes (``Op.args``) and where its inputs are allowed (``Op.bounds``).
+
 >>> from hypothesis import given
 >>> from autograd import gradcheck
 >>> from autograd.strategies import expressions, inputs
@@ -11,16 +14,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import strategies as st
 
-from autograd.ops import OPS
-from autograd.value import Value
+from autograd.ops import OPS, Op
+from autograd.value import Value, apply
 
-__all__ = ["Expression", "expressions", "finite_floats", "inputs", "SAFE_FORMS"]
+__all__ = ["Expression", "expressions", "finite_floats", "inputs", "op_inputs"]
+
+# n-ary ops enter random expressions with this many inputs
+NARY_INPUTS = 3
+# leaf inputs go into an op directly when its bounds cover this range (inputs()'s default)
+_DEFAULT_RANGE = (-3.0, 3.0)
 
 
 def finite_floats(min_value: float = -3.0, max_value: float = 3.0) -> st.SearchStrategy[float]:
@@ -35,73 +43,66 @@ def inputs(
     return st.lists(finite_floats(min_value, max_value), min_size=n, max_size=n)
 
 
-# How each op enters a random expression so its inputs stay inside its domain, whatever the
-# values of the sub-expressions: arguments that must be positive go through a*a + 1, exponents
-# through tanh, the argument of exp through tanh (so nothing overflows).
-Form = Callable[[list[Value]], Value]
-SAFE_FORMS: dict[str, tuple[int, Form]] = {
-    "add": (2, lambda a: a[0] + a[1]),
-    "mul": (2, lambda a: a[0] * a[1]),
-    "neg": (1, lambda a: -a[0]),
-    "pow": (2, lambda a: (a[0] * a[0] + 1) ** a[1].tanh()),
-    "exp": (1, lambda a: a[0].tanh().exp()),
-    "log": (1, lambda a: (a[0] * a[0] + 1).log()),
-    "sqrt": (1, lambda a: (a[0] * a[0] + 1).sqrt()),
-    "tanh": (1, lambda a: a[0].tanh()),
-    "sigmoid": (1, lambda a: a[0].sigmoid()),
-    "softplus": (1, lambda a: a[0].softplus()),
-    "relu": (1, lambda a: a[0].relu()),
-    "leaky_relu": (1, lambda a: a[0].leaky_relu(0.1)),
-    "elu": (1, lambda a: a[0].elu()),
-    "abs": (1, lambda a: a[0].abs()),
-    "sum": (3, lambda a: _sum(a)),
-    "affine": (3, lambda a: _affine(a)),
-    "div": (2, lambda a: a[0] / (a[1] * a[1] + 1)),
-    "square": (1, lambda a: a[0] ** 2),
-}
+def arity(op: Op) -> int:
+    """How many inputs ``op`` takes in a drawn expression (n-ary ops take NARY_INPUTS)."""
+    n = NARY_INPUTS if op.arity == -1 else op.arity
+    return n + (n + 1) % 2 if op.name == "affine" else n  # affine: bias + (w, x) pairs
 
 
-def _sum(a: list[Value]) -> Value:
-    from autograd.value import sum as vsum
+def op_inputs(op: Op) -> st.SearchStrategy[tuple[float, ...]]:
+    """Input tuples for ``op`` drawn inside its bounds, off its kinks."""
+    lo, hi = op.bounds
+    one = finite_floats(lo, hi)
+    if op.kinks:
+        one = one.filter(lambda x: all(abs(x - k) > 1e-3 for k in op.kinks))
+    return st.tuples(*[one] * arity(op))
 
-    return vsum(a)
 
+def _into(op: Op, v: Value, leaf: bool) -> Value:
+    """``v`` moved smoothly inside the op's bounds (lo, hi): mid + half * v / sqrt(1 + v**2).
 
-def _affine(a: list[Value]) -> Value:
-    from autograd.value import affine
-
-    return affine(a[0], a[1:2], a[2:3])
+    A leaf goes in as it is when the bounds cover the default input range. Every other input
+    is bounded this way, so no drawn expression can overflow, however deep it is; the
+    algebraic squash flattens out slowly (unlike tanh), so numerical derivatives through it
+    keep their precision.
+    """
+    lo, hi = op.bounds
+    if leaf and lo <= _DEFAULT_RANGE[0] and _DEFAULT_RANGE[1] <= hi:
+        return v
+    return (lo + hi) / 2 + (hi - lo) / 2 * v * (1 + v * v) ** -0.5
 
 
 @dataclass(frozen=True)
 class Expression:
-    """A drawn expression DAG: call it with ``n_inputs`` Values to build it, get a Value back."""
+    """A drawn expression DAG: call it with ``n_inputs`` Values to build it, get a Value back.
+
+    Each step is (op name, indices of earlier nodes, constant arg or None).
+    """
 
     n_inputs: int
-    steps: tuple[tuple[str, tuple[int, ...]], ...]
+    steps: tuple[tuple[str, tuple[int, ...], Any], ...]
 
     def __call__(self, *xs: Value) -> Value:
         if len(xs) != self.n_inputs:
             raise TypeError(f"expression takes {self.n_inputs} inputs, got {len(xs)}")
         nodes = list(xs)
-        for form, args in self.steps:
-            nodes.append(SAFE_FORMS[form][1]([nodes[i] for i in args]))
+        for name, args, arg in self.steps:
+            op = OPS[name]
+            ins = [_into(op, nodes[i], i < self.n_inputs) for i in args]
+            nodes.append(apply(name, *ins, arg=arg))
         return nodes[-1]
 
     def __repr__(self) -> str:
         body = "; ".join(
-            f"t{k} = {form}({', '.join(self._name(i) for i in args)})"
-            for k, (form, args) in enumerate(self.steps)
+            f"t{k} = {name}({', '.join(self._name(i) for i in args)}"
+            + ("" if arg is None else f", {arg!r}")
+            + ")"
+            for k, (name, args, arg) in enumerate(self.steps)
         )
         return f"Expression({body})"
 
     def _name(self, i: int) -> str:
         return f"x{i}" if i < self.n_inputs else f"t{i - self.n_inputs}"
-
-
-# Forms whose op is smooth everywhere (piecewise ops have kinks where numerical and analytic
-# derivatives disagree).
-SMOOTH_FORMS = tuple(n for n in SAFE_FORMS if n not in OPS or OPS[n].smooth)
 
 
 def expressions(
@@ -110,30 +111,33 @@ def expressions(
     """Random expression DAGs over the registered ops, as callables of ``n_inputs`` Values.
 
     Each step applies an op to earlier nodes (inputs or results), drawn with repetition, so
-    sub-expressions are shared. Inputs are kept inside every op's domain (see ``SAFE_FORMS``).
+    sub-expressions are shared; every input of an op is kept inside its bounds (see ``_into``).
     ``ops`` defaults to the smooth ops, so numerical and analytic gradients agree everywhere;
     pass names such as "relu" or "abs" to include piecewise ops (keep inputs off their kinks).
     """
     if n_inputs < 1:
         raise ValueError(f"expressions: n_inputs must be >= 1, got {n_inputs}")
-    names = tuple(ops) if ops is not None else SMOOTH_FORMS
-    unknown = [n for n in names if n not in SAFE_FORMS]
-    if unknown:
-        raise ValueError(f"expressions: unknown ops {unknown}; choose from {sorted(SAFE_FORMS)}")
+    if max_steps < 1:
+        raise ValueError(f"expressions: max_steps must be >= 1, got {max_steps}")
+    names = tuple(ops) if ops is not None else tuple(n for n, op in OPS.items() if op.smooth)
+    unknown = [n for n in names if n not in OPS]
+    if unknown or not names:
+        raise ValueError(f"expressions: unknown ops {unknown}; choose from {sorted(OPS)}")
 
     @st.composite
     def draw(draw_: Any) -> Expression:
         n_steps = draw_(st.integers(1, max_steps))
         steps = []
         for k in range(n_steps):
-            form = draw_(st.sampled_from(names))
-            arity = SAFE_FORMS[form][0]
+            op = OPS[draw_(st.sampled_from(names))]
             available = n_inputs + k
             # The last step tends to use the previous result, so most nodes end up connected.
-            args = tuple(draw_(st.integers(0, available - 1)) for _ in range(arity))
+            args = tuple(draw_(st.integers(0, available - 1)) for _ in range(arity(op)))
             if k and available - 1 not in args:
                 args = (available - 1, *args[1:])
-            steps.append((form, args))
+            consts = op.args or ((op.param[1],) if op.param else ())
+            arg = draw_(st.sampled_from(consts)) if consts else None
+            steps.append((op.name, args, arg))
         return Expression(n_inputs, tuple(steps))
 
     return draw()

@@ -1,123 +1,196 @@
-"""Value: one node of the computation graph, holding a float, its gradient and how it was made."""
+"""Value: one node of the computation graph, holding a float, its gradient and how it was made.
+
+Every op goes through one builder per row of the op table (:func:`builder`), made once from
+the row: it checks the row's domain, runs its forward rule, and stores the row's local partial
+derivatives on the new node, so backward needs no closure per node. Value's operators and its
+function methods (``tanh``, ``relu``, ...) are thin: they turn Python numbers into leaves and
+call the builder; the function methods themselves are generated from the rows.
+"""
 
 from __future__ import annotations
 
+import math
 import numbers
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from autograd.ops import OPS, Op
+from autograd.mode import GRAD_MODE
+from autograd.ops import OPS, Op, add_row, check_limits, describe_call
 
-__all__ = ["Value", "apply", "no_grad", "is_grad_enabled", "sum"]
+__all__ = ["Value", "affine", "apply", "as_real", "builder", "register", "sum", "unregister"]
 
 _new = object.__new__
-_grad_enabled = True
+_grad_on = GRAD_MODE.get
 
 
-def is_grad_enabled() -> bool:
-    """True unless inside ``no_grad()``."""
-    return _grad_enabled
+def as_real(data: Any, where: str) -> float:
+    """``data`` as a float, or a one-line TypeError/OverflowError naming ``where``.
 
-
-@contextmanager
-def no_grad() -> Iterator[None]:
-    """Inside this block ops record no parents: results are leaves, nothing to backpropagate."""
-    global _grad_enabled
-    before = _grad_enabled
-    _grad_enabled = False
-    try:
-        yield
-    finally:
-        _grad_enabled = before
-
-
-@contextmanager
-def _enable_grad() -> Iterator[None]:
-    global _grad_enabled
-    before = _grad_enabled
-    _grad_enabled = True
-    try:
-        yield
-    finally:
-        _grad_enabled = before
-
-
-def _as_float(data: Any, where: str) -> float:
+    Accepts real numbers (int, float, Fraction, numpy scalars); refuses bool, complex, str,
+    None, Decimal and arrays, and ints too large for a float.
+    """
     if type(data) is float:
         return data
-    if isinstance(data, numbers.Real) and not isinstance(data, Value):
-        return float(data)
-    raise TypeError(f"{where} expects a real number, got {type(data).__name__}: {data!r}")
+    if isinstance(data, numbers.Real) and not isinstance(data, bool | Value):
+        try:
+            return float(data)
+        except OverflowError:
+            raise OverflowError(f"{where}: {data!r:.40} is too large for a float") from None
+    raise TypeError(f"{where} expects a real number, got {type(data).__name__}: {data!r:.60}")
 
 
 _WHY = {OverflowError: "overflows a float", ZeroDivisionError: "divides by zero"}
 
 
-def _lookup(name: str) -> Op:
-    op = OPS.get(name)
-    if op is None or op.forward is None or op.partials is None:
-        raise NotImplementedError(f"no rule registered for op {name!r}")
-    return op
+def _refuse(op: Op, xs: tuple[float, ...], arg: Any, err: Exception, what: str) -> Exception:
+    return type(err)(f"{describe_call(op, xs, arg)}: {what} {_WHY.get(type(err), str(err))}")
+
+
+def _overflow_check(op: Op, xs: tuple[float, ...], arg: Any) -> None:
+    """The forward rule gave inf or nan: an error when every input was finite (overflow)."""
+    if all(math.isfinite(x) for x in xs) and (arg is None or math.isfinite(arg)):
+        raise OverflowError(f"{describe_call(op, xs, arg)}: result overflows a float")
+
+
+def builder(op: Op) -> Callable[[tuple[Value, ...], Any], Value]:
+    """The function that builds a node of ``op`` from a tuple of input Values and ``arg``.
+
+    Made once per row; every Value op goes through the builder of its row.
+    """
+    name = op.name
+    forward = op.forward
+    partials = op.partials
+    limits = op.limits
+    n = op.arity
+
+    def build(inputs: tuple[Value, ...], arg: Any = None) -> Value:
+        if n == 2:
+            xs = (inputs[0].data, inputs[1].data)
+        elif n == 1:
+            xs = (inputs[0].data,)
+        else:
+            xs = tuple([v.data for v in inputs])
+        if limits:
+            check_limits(op, xs, arg)
+        try:
+            data = forward(xs, arg)
+        except (OverflowError, ZeroDivisionError) as err:
+            raise _refuse(op, xs, arg, err, "result") from None
+        if data - data:  # inf or nan
+            _overflow_check(op, xs, arg)
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.op = name
+        out.label = ""
+        out.arg = arg
+        if _grad_on():
+            try:
+                ds = partials(data, xs, arg)
+            except (OverflowError, ZeroDivisionError) as err:  # e.g. 1/x for a subnormal x
+                raise _refuse(op, xs, arg, err, "derivative") from None
+            if len(ds) != len(xs):
+                raise RuntimeError(
+                    f"rule for op {name!r} returned {len(ds)} gradients for {len(inputs)} inputs"
+                )
+            out.parents = inputs
+            out.partials = ds
+        else:
+            out.parents = out.partials = ()
+        return out
+
+    build.__name__ = build.__qualname__ = f"build_{name}"
+    build.__doc__ = f"Build a {name!r} node: {op.doc}."
+    return build
+
+
+_BUILD: dict[str, Callable[[tuple[Value, ...], Any], Value]] = {}
 
 
 def apply(name: str, *inputs: Value, arg: Any = None) -> Value:
-    """Apply the registered op ``name`` to ``inputs``: the one generic path through the table."""
-    op = OPS.get(name)
-    if op is None or op.forward is None or op.partials is None:
-        op = _lookup(name)  # raises, naming the op
-    xs = (inputs[0].data,) if len(inputs) == 1 else tuple([v.data for v in inputs])
-    data = op.forward(xs, arg)
-    out = _new(Value)
-    out.data = data
-    out.grad = 0.0
-    out.op = name
-    out.label = ""
-    out.arg = arg
-    if _grad_enabled:
-        try:
-            ds = op.partials(data, xs, arg)
-        except (OverflowError, ZeroDivisionError) as e:  # e.g. 1/x for a subnormal x
-            shown = ", ".join(repr(x) for x in (*xs, *([] if arg is None else [arg])))
-            raise type(e)(f"{name}({shown}): derivative {_WHY[type(e)]}") from None
-        if len(ds) != len(inputs):
-            raise RuntimeError(
-                f"rule for op {name!r} returned {len(ds)} gradients for {len(inputs)} inputs"
-            )
-        out.parents = inputs
-        out._partials = ds
-    else:
-        out.parents = ()
-        out._partials = ()
-    return out
+    """Apply the registered op ``name`` to ``inputs``: the generic path through the table."""
+    build = _BUILD.get(name)
+    if build is None:
+        raise NotImplementedError(f"no op named {name!r} is registered")
+    op = OPS[name]
+    if op.arity != -1 and len(inputs) != op.arity:
+        raise TypeError(f"op {name!r} takes {op.arity} inputs, got {len(inputs)}")
+    if not inputs:
+        raise TypeError(f"op {name!r} needs at least one input")
+    vs = tuple([v if v.__class__ is Value else _const(v) for v in inputs])
+    return build(vs, arg)
 
 
 def _const(x: Any) -> Value:
     """A Python number used in an op becomes a leaf, as in micrograd (and is drawn as one)."""
     v = _new(Value)
-    v.data = _as_float(x, "Value op")
+    v.data = as_real(x, "Value op")
     v.grad = 0.0
     v.op = ""
     v.label = ""
     v.arg = None
-    v.parents = ()
-    v._partials = ()
+    v.parents = v.partials = ()
     return v
 
 
-# Fast paths: add and mul are most of every graph, so they skip the generic path's calls while
-# their registered rules are the originals. test_fast_paths_match_table holds them to the table.
-_ADD = OPS["add"]
-_MUL = OPS["mul"]
-_ADD_PARTIALS = (1.0, 1.0)
+def _method(op: Op) -> Callable[..., Value]:
+    """A Value method for a one-input row (``x.tanh()``, ``x.leaky_relu(slope=0.1)``)."""
+    build = _BUILD[op.name]
+    if op.param is None:
+
+        def method(self: Value) -> Value:
+            return build((self,), None)
+
+    else:
+        pname, default = op.param
+        where = f"{op.name} {pname}"
+
+        def method(self: Value, arg: float = default) -> Value:
+            return build((self,), as_real(arg, where))
+
+        # the keyword is the row's name for it: x.leaky_relu(slope=0.1)
+        code = method.__code__
+        method.__code__ = code.replace(co_varnames=("self", pname, *code.co_varnames[2:]))
+        method.__annotations__ = {pname: float, "return": Value}
+    method.__name__ = method.__qualname__ = op.name
+    method.__doc__ = f"{op.doc[0].upper()}{op.doc[1:]} (op {op.name!r})."
+    return method
+
+
+def register(op: Op) -> Op:
+    """Add a row to the op table; with ``method=True`` Value gets a method of the same name.
+
+    Everything else (backward, ``grad``, compile, viz, the checks) reads the row.
+    """
+    if op.method and (op.arity != 1 or hasattr(Value, op.name)):
+        why = "it needs exactly one input" if op.arity != 1 else "Value already has that name"
+        raise ValueError(f"op {op.name!r}: cannot make a Value method: {why}")
+    add_row(op)
+    _BUILD[op.name] = builder(op)
+    if op.method:
+        setattr(Value, op.name, _method(op))
+    return op
+
+
+def unregister(name: str) -> Op:
+    """Take a row out of the table (and its Value method): the undo of :func:`register`, for
+    tests and experiments with ops of your own."""
+    op = OPS.pop(name, None)
+    if op is None:
+        raise KeyError(f"no op named {name!r} is registered")
+    _BUILD.pop(name, None)
+    if op.method and getattr(Value, name, None) is not None:
+        delattr(Value, name)
+    return op
 
 
 class Value:
     """A scalar in a computation graph.
 
     Public fields: ``data`` (float), ``grad`` (float), ``op`` (op name, "" for a leaf),
-    ``parents`` (ordered tuple of input Values), ``label`` (str), ``arg`` (the op's constant
-    parameter: the exponent of ``x ** 2``, the slope of leaky_relu, else None).
+    ``parents`` (ordered tuple of input Values), ``partials`` (the local derivatives
+    d self / d parents[i], computed when the node was built), ``label`` (str), ``arg`` (the
+    op's constant: the exponent of ``x ** 2``, the slope of leaky_relu, else None).
 
     >>> x, y, z = Value(-2.0), Value(5.0), Value(-4.0)
     >>> f = (x + y) * z
@@ -126,126 +199,75 @@ class Value:
     (-12.0, -4.0, -4.0, 3.0)
     """
 
-    __slots__ = ("data", "grad", "op", "parents", "label", "arg", "_partials")
+    __slots__ = ("data", "grad", "op", "parents", "partials", "label", "arg")
 
     def __init__(self, data: float, label: str = "") -> None:
-        self.data = data if type(data) is float else _as_float(data, "Value()")
+        self.data = data if type(data) is float else as_real(data, "Value()")
         if not isinstance(label, str):
             raise TypeError(f"Value() label must be a str, got {type(label).__name__}")
         self.grad = 0.0
         self.op = ""
         self.parents: tuple[Value, ...] = ()
+        self.partials: tuple[Any, ...] = ()
         self.label = label
         self.arg: Any = None
-        self._partials: tuple[Any, ...] = ()
 
-    # -- arithmetic (micrograd's operators, same float results) ---------------------------
+    # -- operators (micrograd's, same float results): a - b = a + (-b), a / b = a * b**-1 ---
 
     def __add__(self, other: Value | float) -> Value:
-        if other.__class__ is not Value:
-            other = _const(other)
-        if OPS["add"] is not _ADD:
-            return apply("add", self, other)
-        out = _new(Value)
-        out.data = self.data + other.data
-        out.grad = 0.0
-        out.op = "add"
-        out.label = ""
-        out.arg = None
-        if _grad_enabled:
-            out.parents = (self, other)
-            out._partials = _ADD_PARTIALS
-        else:
-            out.parents = out._partials = ()
-        return out
+        """self + other (op 'add')."""
+        return _ADD((self, other if other.__class__ is Value else _const(other)))
+
+    def __radd__(self, other: float) -> Value:
+        """other + self (op 'add')."""
+        return _ADD((self, _const(other)))
 
     def __mul__(self, other: Value | float) -> Value:
-        if other.__class__ is not Value:
-            other = _const(other)
-        if OPS["mul"] is not _MUL:
-            return apply("mul", self, other)
-        a = self.data
-        b = other.data
-        out = _new(Value)
-        out.data = a * b
-        out.grad = 0.0
-        out.op = "mul"
-        out.label = ""
-        out.arg = None
-        if _grad_enabled:
-            out.parents = (self, other)
-            out._partials = (b, a)
-        else:
-            out.parents = out._partials = ()
-        return out
+        """self * other (op 'mul')."""
+        return _MUL((self, other if other.__class__ is Value else _const(other)))
 
-    def __pow__(self, other: Value | float) -> Value:
-        if other.__class__ is Value:
-            return apply("pow", self, other)
-        return apply("pow", self, arg=_as_float(other, "pow exponent"))
-
-    def __rpow__(self, other: float) -> Value:  # 2 ** v
-        return apply("pow", _const(other), self)
+    def __rmul__(self, other: float) -> Value:
+        """other * self (op 'mul')."""
+        return _MUL((self, _const(other)))
 
     def __neg__(self) -> Value:
-        return apply("neg", self)
+        """-self (op 'neg')."""
+        return _NEG((self,))
 
-    def __radd__(self, other: float) -> Value:  # other + self
-        return self + other
-
-    def __sub__(self, other: Value | float) -> Value:  # self - other
+    def __sub__(self, other: Value | float) -> Value:
+        """self - other, as self + (-other)."""
         return self + (-other)
 
-    def __rsub__(self, other: float) -> Value:  # other - self
-        return other + (-self)
+    def __rsub__(self, other: float) -> Value:
+        """other - self, as other + (-self)."""
+        return (-self) + other
 
-    def __rmul__(self, other: float) -> Value:  # other * self
-        return self * other
+    def __pow__(self, other: Value | float) -> Value:
+        """self ** other: op 'pow' for a number exponent, 'powv' for a Value exponent."""
+        if other.__class__ is Value:
+            return _POWV((self, other))
+        return _POW((self,), as_real(other, "pow exponent"))
 
-    def __truediv__(self, other: Value | float) -> Value:  # self / other = self * other**-1
-        d = other.data if other.__class__ is Value else _as_float(other, "div")
+    def __rpow__(self, other: float) -> Value:
+        """other ** self (op 'powv', the base a number > 0)."""
+        return _POWV((_const(other), self))
+
+    def __truediv__(self, other: Value | float) -> Value:
+        """self / other, as self * other**-1."""
+        d = other.data if other.__class__ is Value else as_real(other, "div")
         if d == 0.0:
             raise ZeroDivisionError(f"div({self.data!r}, {d!r}): division by zero")
         return self * other**-1
 
-    def __rtruediv__(self, other: float) -> Value:  # other / self
+    def __rtruediv__(self, other: float) -> Value:
+        """other / self, as other * self**-1."""
         if self.data == 0.0:
-            raise ZeroDivisionError(f"div({float(other)!r}, 0.0): division by zero")
+            raise ZeroDivisionError(f"div({as_real(other, 'div')!r}, 0.0): division by zero")
         return other * self**-1
 
-    # -- functions ---------------------------------------------------------------------------
-
-    def exp(self) -> Value:
-        return apply("exp", self)
-
-    def log(self) -> Value:
-        return apply("log", self)
-
-    def sqrt(self) -> Value:
-        return apply("sqrt", self)
-
-    def tanh(self) -> Value:
-        return apply("tanh", self)
-
-    def sigmoid(self) -> Value:
-        return apply("sigmoid", self)
-
-    def softplus(self) -> Value:
-        return apply("softplus", self)
-
-    def relu(self) -> Value:
-        return apply("relu", self)
-
-    def leaky_relu(self, slope: float = 0.01) -> Value:
-        return apply("leaky_relu", self, arg=_as_float(slope, "leaky_relu slope"))
-
-    def elu(self, alpha: float = 1.0) -> Value:
-        return apply("elu", self, arg=_as_float(alpha, "elu alpha"))
-
-    def abs(self) -> Value:
-        return apply("abs", self)
-
-    __abs__ = abs
+    def __abs__(self) -> Value:
+        """abs(self) (op 'abs')."""
+        return self.abs()
 
     # -- comparisons on data (hashing stays by identity: no __eq__) ----------------------------
 
@@ -262,6 +284,10 @@ class Value:
         return self.data >= (other.data if other.__class__ is Value else other)
 
     __hash__ = object.__hash__
+
+    def __bool__(self) -> bool:
+        """True when data is non-zero, as for a float (and torch's one-element tensors)."""
+        return self.data != 0.0
 
     def __float__(self) -> float:
         return self.data
@@ -284,10 +310,20 @@ class Value:
 
         zero_grad(self)
 
-    @staticmethod
-    def sum(values: Iterable[Value | float]) -> Value:
-        """One n-ary node for x0 + x1 + ...; far cheaper than n - 1 chained adds."""
-        return sum(values)
+
+for _row in list(OPS.values()):
+    _BUILD[_row.name] = builder(_row)
+    if _row.method:
+        setattr(Value, _row.name, _method(_row))
+del _row
+
+_ADD = _BUILD["add"]
+_MUL = _BUILD["mul"]
+_NEG = _BUILD["neg"]
+_POW = _BUILD["pow"]
+_POWV = _BUILD["powv"]
+_SUM = _BUILD["sum"]
+_AFFINE = _BUILD["affine"]
 
 
 def sum(values: Iterable[Value | float]) -> Value:  # noqa: A001 - mirrors builtins.sum
@@ -295,13 +331,13 @@ def sum(values: Iterable[Value | float]) -> Value:  # noqa: A001 - mirrors built
     vs = tuple([v if v.__class__ is Value else _const(v) for v in values])
     if not vs:
         return _const(0.0)
-    return apply("sum", *vs)
+    return _SUM(vs)
 
 
 def affine(bias: Value, weights: Iterable[Value], inputs: Iterable[Value | float]) -> Value:
     """One node for ``bias + w0*x0 + w1*x1 + ...`` summed left to right (a neuron's sum)."""
-    flat: list[Value] = [bias]
+    flat: list[Value] = [bias if bias.__class__ is Value else _const(bias)]
     for w, x in zip(weights, inputs, strict=True):
-        flat.append(w)
+        flat.append(w if w.__class__ is Value else _const(w))
         flat.append(x if x.__class__ is Value else _const(x))
-    return apply("affine", *flat)
+    return _AFFINE(tuple(flat))

@@ -85,3 +85,20 @@ def torch() -> ModuleType:
 def micrograd() -> ModuleType:
     """micrograd 0.1.0, from the ``bench`` extra."""
     return _module("micrograd", "bench")
+
+
+@pytest.fixture
+def toy_row():
+    """``toy_row(Op(...))`` registers a row for one test and takes it out again afterwards."""
+    import autograd
+
+    names = []
+
+    def add(op):
+        names.append(op.name)
+        return autograd.register(op)
+
+    yield add
+    for name in names:
+        if name in autograd.OPS:
+            autograd.unregister(name)

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import autograd
 import autograd.value
 from autograd import OPS, Value
-from autograd.compile import KERNELS, Program
+from autograd.compile import Program
 
 REL = 1e-12
 
@@ -79,7 +79,7 @@ def assert_replay_matches(fn, trace_inputs, inputs, params):
 
 
 def test_every_op_has_a_kernel():
-    assert set(OPS) <= set(KERNELS)
+    assert all(callable(op.kernel) for op in OPS.values())
 
 
 WIDE = [-30.0, -3.5, -1.0, -0.25, -1e-9, -0.0, 0.0, 1e-300, 1e-9, 0.3, 1.0, 2.5, 7.0, 40.0]
@@ -97,7 +97,7 @@ KERNEL_CASES = [
     ("pow", 0.5, [(a,) for a in POSITIVE]),
     ("pow", -2.5, [(a,) for a in POSITIVE[1:-1]]),
     ("pow", 0.0, [(a,) for a in WIDE if a != 0.0]),
-    ("pow", None, [(a, b) for a in POSITIVE[1:-1] for b in (-2.0, -0.5, 0.0, 1.0, 3.3)]),
+    ("powv", None, [(a, b) for a in POSITIVE[1:-1] for b in (-2.0, -0.5, 0.0, 1.0, 3.3)]),
     ("exp", None, [(a,) for a in WIDE + [-800.0, 700.0]]),
     ("log", None, [(a,) for a in POSITIVE]),
     ("sqrt", None, [(a,) for a in POSITIVE]),
@@ -124,7 +124,7 @@ def test_kernel_cases_cover_every_op():
 @pytest.mark.parametrize(("name", "arg", "cols"), KERNEL_CASES, ids=lambda c: str(c)[:12])
 def test_kernel_matches_scalar_forward(name, arg, cols):
     expected = [OPS[name].forward(col, arg) for col in cols]
-    got = KERNELS[name](np.array(cols, dtype=float).T.copy(), arg)
+    got = OPS[name].kernel(np.array(cols, dtype=float).T.copy(), arg)
     assert got.shape == (len(cols),)
     for g, e, col in zip(got.tolist(), expected, cols):
         assert close(g, e), (name, arg, col, g, e)
@@ -138,7 +138,6 @@ def test_kernel_matches_scalar_forward(name, arg, cols):
 DOMAIN_CASES = [
     (lambda x: x.log(), 1.0, -1.0),
     (lambda x: x.log(), 1.0, 0.0),
-    (lambda x: x.log(), 1.0, math.nan),
     (lambda x: x.log(), 1.0, 5e-324),  # the derivative 1/x overflows
     (lambda x: x.sqrt(), 1.0, 0.0),
     (lambda x: x.sqrt(), 1.0, -4.0),
@@ -152,6 +151,13 @@ DOMAIN_CASES = [
     (lambda x: x ** (x * 0.5), 2.0, -2.0),
     (lambda x: 10.0**x, 2.0, 400.0),
 ]
+
+
+@pytest.mark.parametrize("fn", [lambda x: x.log(), lambda x: x.relu(), lambda x: x.sqrt() * 2])
+def test_nan_propagates_in_both_engines_like_torch(fn):
+    assert math.isnan(fn(Value(math.nan)).data)
+    prog = autograd.compile(lambda xs: autograd.sum([fn(x) for x in xs]), [1.0, 1.0])
+    assert math.isnan(prog([1.0, math.nan]))
 
 
 def test_power_zero_replays_at_zero_like_the_scalar_engine():
@@ -533,10 +539,10 @@ def test_bad_examples_and_bad_fn_are_reported():
 def test_an_op_without_a_kernel_is_refused_at_compile_time():
     def fn(x):
         node = Value(0.0)  # a node of an op the compiler does not know, built by hand
-        node.op, node.parents, node._partials = "mystery", (x,), (1.0,)
+        node.op, node.parents, node.partials = "mystery", (x,), (1.0,)
         return node
 
-    with pytest.raises(NotImplementedError, match="'mystery' has no numpy kernel"):
+    with pytest.raises(NotImplementedError, match="no op named 'mystery'"):
         autograd.compile(fn, 1.0)
 
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-import autograd
-from autograd import OPS, Value, grad, gradcheck, numerical_grad
+from autograd import OPS, Value, apply, grad, gradcheck, numerical_grad
+from autograd.strategies import arity, op_inputs
 
 
 def floats(lo: float, hi: float) -> st.SearchStrategy[float]:
@@ -20,59 +20,40 @@ def off_kink(lo: float = -5.0, hi: float = 5.0) -> st.SearchStrategy[float]:
     return floats(lo, hi).filter(lambda x: abs(x) > 1e-3)
 
 
-ANY = floats(-5.0, 5.0)
-POSITIVE = floats(0.05, 5.0)
-
-# name -> (function of Values, one strategy per input). Every op in OPS needs a case here:
-# test_every_registered_op_has_a_case fails when an op is added without one.
-CASES = {
-    "add": (lambda a, b: a + b, [ANY, ANY]),
-    "mul": (lambda a, b: a * b, [ANY, ANY]),
-    "neg": (lambda a: -a, [ANY]),
-    "pow": (lambda a, b: a**b, [POSITIVE, floats(-3.0, 3.0)]),
-    "exp": (lambda a: a.exp(), [floats(-20.0, 20.0)]),
-    "log": (lambda a: a.log(), [POSITIVE]),
-    "sqrt": (lambda a: a.sqrt(), [POSITIVE]),
-    "tanh": (lambda a: a.tanh(), [ANY]),
-    "sigmoid": (lambda a: a.sigmoid(), [ANY]),
-    "softplus": (lambda a: a.softplus(), [ANY]),
-    "relu": (lambda a: a.relu(), [off_kink()]),
-    "leaky_relu": (lambda a: a.leaky_relu(0.1), [off_kink()]),
-    "elu": (lambda a: a.elu(0.7), [off_kink()]),
-    "abs": (lambda a: a.abs(), [off_kink()]),
-    "sum": (lambda a, b, c: autograd.sum([a, b, c, a]), [ANY, ANY, ANY]),
-    "affine": (lambda b, w, x: autograd.affine(b, [w, x], [x, 2.0]), [ANY, ANY, ANY]),
-}
+def case(name):
+    """The op as a function of Values, its input strategy (from the row) and constants."""
+    op = OPS[name]
+    consts = op.args or ((op.param[1],) if op.param else (None,))
+    return op, st.tuples(op_inputs(op), st.sampled_from(consts))
 
 
-def test_every_registered_op_has_a_case():
-    assert set(OPS) <= set(CASES), f"ops without a gradient test: {set(OPS) - set(CASES)}"
+@given(st.data())
+def test_every_registered_op_is_drawn_inside_its_domain(data):
+    for name in OPS:
+        xs, arg = data.draw(case(name)[1])
+        assert apply(name, *[Value(x) for x in xs], arg=arg).op == name
 
 
-def test_each_case_builds_its_op():
-    for name, (f, strategies) in CASES.items():
-        out = f(*[Value(0.5 + i) for i in range(len(strategies))])
-        assert out.op == name
-
-
-@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("name", sorted(OPS))
 def test_op_grad_matches_numeric(name):
-    f, strategies = CASES[name]
+    op, strategy = case(name)
 
-    @given(st.tuples(*strategies))
-    def check(xs):
-        assert gradcheck(f, list(xs), order=1)
+    @given(strategy)
+    def check(drawn):
+        xs, arg = drawn
+        assert gradcheck(lambda *vs: apply(name, *vs, arg=arg), list(xs), order=1)
 
     check()
 
 
-@pytest.mark.parametrize("name", sorted(n for n in CASES if OPS[n].smooth))
+@pytest.mark.parametrize("name", sorted(n for n in OPS if OPS[n].smooth))
 def test_smooth_op_second_derivative_matches_numeric(name):
-    f, strategies = CASES[name]
+    op, strategy = case(name)
 
-    @given(st.tuples(*strategies))
-    def check(xs):
-        assert gradcheck(f, list(xs), order=2)
+    @given(strategy)
+    def check(drawn):
+        xs, arg = drawn
+        assert gradcheck(lambda *vs: apply(name, *vs, arg=arg), list(xs), order=2)
 
     check()
 
@@ -143,7 +124,13 @@ def test_piecewise_grads_on_each_side(f, x, expected):
     assert g == pytest.approx(expected, rel=1e-15)
 
 
-def test_numerical_grad_of_every_case_is_finite_inside_domain():
-    for name, (f, strategies) in CASES.items():
-        xs = [0.7 + 0.1 * i for i in range(len(strategies))]
+def test_numerical_grad_of_every_op_is_finite_inside_domain():
+    for name, op in OPS.items():
+        lo, hi = op.bounds
+        xs = [lo + (hi - lo) * (0.3 + 0.1 * i) for i in range(arity(op))]
+        arg = op.args[0] if op.args else None
+
+        def f(*vs, name=name, arg=arg):
+            return apply(name, *vs, arg=arg)
+
         assert all(math.isfinite(g) for g in numerical_grad(f, xs)), name

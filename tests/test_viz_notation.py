@@ -85,26 +85,18 @@ def test_forward_lines_show_names_then_numbers():
     *_, out = classic()
     names = Names(out)
     lines = [forward_line(n, names) for n in graph_nodes(out) if n.parents]
-    assert lines == ["q = x + y = -2 + 5 = 3", "out = q * z = 3 * -4 = -12"]
+    assert lines == ["q = x + y = -2 + 5 = 3", "out = q * z = 3 * (-4) = -12"]
 
 
 def _one_node_per_op():
-    """A node for every registered op, built through the op table."""
-    a, b, c = Value(0.7, "a"), Value(1.3, "b"), Value(-0.4, "c")
+    """A node for every registered op, built from its row: inputs inside its bounds."""
+    from autograd.strategies import arity
+
     nodes = []
     for name, op in OPS.items():
-        if name == "pow":
-            nodes += [autograd.apply("pow", a, arg=3.0), autograd.apply("pow", b, a)]
-        elif name in ("leaky_relu", "elu"):
-            nodes.append(autograd.apply(name, c, arg=0.2))
-        elif name == "affine":
-            nodes.append(autograd.affine(a, [b, c], [c, a]))
-        elif op.arity == 2:
-            nodes.append(autograd.apply(name, a, b))
-        elif op.arity == -1:
-            nodes.append(autograd.apply(name, a, b, c))
-        else:
-            nodes.append(autograd.apply(name, b))
+        lo, hi = op.bounds
+        ins = [Value(lo + (hi - lo) * (0.3 + 0.1 * i), "abcdefg"[i]) for i in range(arity(op))]
+        nodes.append(autograd.apply(name, *ins, arg=op.args[0] if op.args else None))
     return nodes
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import graphviz
 
-from autograd import Value
+from autograd import OPS, Value
 from viz.notation import Names, fmt, graph_nodes
 
 __all__ = ["draw", "render", "layout_size", "MissingDotWarning", "INSTALL_HINT"]
@@ -33,8 +33,6 @@ _FILL = {
 }
 _HIGHLIGHT = "#ffe34d"
 _HIGHLIGHT_EDGE = "#e6550d"
-# Ops drawn as a symbol rather than their name.
-_SYMBOL = {"add": "+", "mul": "*", "neg": "-", "sum": "+", "pow": "**"}
 
 
 class MissingDotWarning(UserWarning):
@@ -74,10 +72,11 @@ def layout_size(nodes: list[Value]) -> int:
 
 
 def _op_text(node: Value) -> str:
-    text = _SYMBOL.get(node.op, node.op)
-    if node.arg is not None:
-        text = f"{text} {fmt(node.arg)}" if node.op == "pow" else f"{text}({fmt(node.arg)})"
-    return text
+    """The op's symbol from its row (``+``, ``** 2``, ``leaky_relu(0.1)``), else its name."""
+    row = OPS.get(node.op)
+    if row is None or not row.symbol:
+        return node.op if node.arg is None else f"{node.op}({fmt(node.arg)})"
+    return row.symbol.format(arg=fmt(node.arg) if node.arg is not None else "")
 
 
 def _kind(node: Value, root: Value, params: set[Value]) -> str:
@@ -155,11 +154,12 @@ def _digraph(
                 width="0.3",
                 height="0.3",
             )
-            two_inputs_pow = node.op == "pow" and len(node.parents) == 2
+            row = OPS.get(node.op)
+            roles = row.roles if row is not None else ()
             for i, p in enumerate(node.parents):
                 attrs = dict(edge)
-                if two_inputs_pow:
-                    attrs["label"] = "base" if i == 0 else "exponent"
+                if i < len(roles):
+                    attrs["label"] = roles[i]
                     attrs["fontsize"] = "9"
                 g.edge(ids[p], op_id, **attrs)
             g.edge(op_id, ids[node], **edge)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
-from autograd import Value
+from autograd import OPS, Value
 
 __all__ = ["FUNCTIONS", "Expression", "Refusal", "parse"]
 
@@ -29,19 +29,28 @@ class _Function:
     extra: str = ""  # name of the optional second (numeric) argument, if any
 
 
-# The Value functions an expression may call, by bare name.
-FUNCTIONS: dict[str, _Function] = {
-    "exp": _Function(Value.exp),
-    "log": _Function(Value.log),
-    "sqrt": _Function(Value.sqrt),
-    "tanh": _Function(Value.tanh),
-    "sigmoid": _Function(Value.sigmoid),
-    "softplus": _Function(Value.softplus),
-    "relu": _Function(Value.relu),
-    "abs": _Function(Value.abs),
-    "leaky_relu": _Function(Value.leaky_relu, "slope"),
-    "elu": _Function(Value.elu, "alpha"),
-}
+class _Functions(Mapping[str, _Function]):
+    """The Value functions an expression may call, by bare name: every op row with a method
+    (read from the table at each use, so an op registered later is callable too)."""
+
+    def _rows(self) -> dict[str, _Function]:
+        return {
+            name: _Function(getattr(Value, name), op.param[0] if op.param else "")
+            for name, op in OPS.items()
+            if op.method and hasattr(Value, name)
+        }
+
+    def __getitem__(self, name: str) -> _Function:
+        return self._rows()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows())
+
+    def __len__(self) -> int:
+        return len(self._rows())
+
+
+FUNCTIONS: Mapping[str, _Function] = _Functions()
 
 _BINOPS: dict[type[ast.operator], str] = {
     ast.Add: "+",

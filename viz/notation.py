@@ -8,9 +8,10 @@ them always come from the engine (``autograd.backward_steps``), never from this 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import string
+from collections.abc import Callable, Sequence
 
-from autograd import Step, Value, toposort
+from autograd import OPS, Step, Value, toposort
 
 __all__ = [
     "Names",
@@ -107,10 +108,6 @@ class Names:
         return self[node]
 
 
-def _join(op: str, names: Iterable[str]) -> str:
-    return f" {op} ".join(names)
-
-
 def formula(node: Value, names: Names) -> str:
     """How ``node`` is computed from its parents, in names: ``x + y``, ``tanh(q)``, ``q ** 2``."""
     return _formula(node, names.operand)
@@ -121,24 +118,36 @@ def formula_numbers(node: Value) -> str:
     return _formula(node, lambda p: fmt(p.data))
 
 
+def _fill(template: str, ps: Sequence[str], me: str, arg: str) -> str:
+    """Fill a row's template; an operand that starts with "-" gets parentheses wherever it
+    does not begin the text or an argument list (``-(-2)``, ``(-2) ** 3``, ``x * (-4)``)."""
+    out = []
+    before = ""
+    pieces = list(string.Formatter().parse(template))
+    for k, (literal, field, _, _) in enumerate(pieces):
+        out.append(literal)
+        before += literal
+        if field is None:
+            continue
+        value = me if field == "out" else arg if field == "arg" else ps[int(field)]
+        after = pieces[k + 1][0] if k + 1 < len(pieces) else ""
+        opening = before.rstrip() == "" or before.endswith(("(", ", "))
+        if value.startswith("-") and (not opening or after.startswith(" **")):
+            value = f"({value})"
+        out.append(value)
+        before += value
+    return "".join(out)
+
+
 def _formula(node: Value, operand: Callable[[Value], str]) -> str:
     ps = [operand(p) for p in node.parents]
-    op, arg = node.op, node.arg
-    if op in ("add", "sum"):
-        return _join("+", ps)
-    if op == "mul":
-        return _join("*", ps)
-    if op == "neg":
-        return f"-{_paren(ps[0])}"
-    if op == "pow":
-        exponent = ps[1] if len(ps) == 2 else fmt(arg)
-        return f"{_paren(ps[0])} ** {_paren(exponent)}"
-    if op == "affine":
-        terms = [ps[0]] + [f"{ps[i]}*{ps[i + 1]}" for i in range(1, len(ps), 2)]
-        return _join("+", terms)
-    if arg is not None:
-        return f"{op}({', '.join(ps)}, {fmt(arg)})"
-    return f"{op}({', '.join(ps)})"
+    arg = "" if node.arg is None else fmt(node.arg)
+    row = OPS.get(node.op)
+    if row is None or not row.formula:
+        return f"{node.op}({', '.join(ps + ([arg] if arg else []))})"
+    if callable(row.formula):
+        return row.formula(ps, node.arg)
+    return _fill(row.formula, ps, "", arg)
 
 
 def forward_line(node: Value, names: Names) -> str:
@@ -171,43 +180,14 @@ def local_text(node: Value, index: int, names: Names) -> str:
     """
     ps = [names.operand(p) for p in node.parents]
     me = names[node]
-    op, arg = node.op, node.arg
-    a = ps[index] if index < len(ps) else "?"
-    if op in ("add", "sum"):
-        return "1"
-    if op == "mul" and len(ps) == 2:
-        return ps[1 - index]
-    if op == "neg":
-        return "-1"
-    if op == "pow" and len(ps) == 1:
-        k = float(arg)
-        power = "" if k == 2.0 else f" ** {_paren(fmt(k - 1.0))}"
-        return f"{fmt(k)} * {_paren(a)}{power}"
-    if op == "pow" and len(ps) == 2:
-        return f"{ps[1]} * {ps[0]} ** ({ps[1]} - 1)" if index == 0 else f"{me} * log({ps[0]})"
-    if op == "affine":
-        if index == 0:
-            return "1"
-        return ps[index + 1] if index % 2 == 1 else ps[index - 1]
-    words: dict[str, Callable[[], str]] = {
-        "exp": lambda: me,
-        "log": lambda: f"1 / {a}",
-        "sqrt": lambda: f"0.5 / {me}",
-        "tanh": lambda: f"(1 - {me}**2)",
-        "sigmoid": lambda: f"{me} * (1 - {me})",
-        "softplus": lambda: f"sigmoid({a})",
-        "relu": lambda: f"(1 if {a} > 0 else 0)",
-        "leaky_relu": lambda: f"(1 if {a} >= 0 else {fmt(arg)})",
-        "elu": lambda: f"(1 if {a} > 0 else {me} + {fmt(arg)})",
-        "abs": lambda: f"sign({a})",
-    }
-    if op in words and len(ps) == 1:
-        return words[op]()
-    return f"d({me})/d({a})"
-
-
-def _paren(s: str) -> str:
-    return f"({s})" if s.startswith("-") else s
+    row = OPS.get(node.op)
+    if row is None or not row.local or index >= len(ps):
+        a = ps[index] if index < len(ps) else "?"
+        return f"d({me})/d({a})"
+    if callable(row.local[0]):  # n-ary: one function for every input
+        return row.local[0](index, ps)
+    arg = "" if node.arg is None else fmt(node.arg)
+    return _fill(row.local[index], ps, me, arg)
 
 
 def chain_lines(step: Step, names: Names, seen: dict[Value, float]) -> list[str]:
