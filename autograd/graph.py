@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable, Iterator
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from autograd.mode import enable_grad
 from autograd.ops import OPS, describe_call
-from autograd.value import Value
+
+if TYPE_CHECKING:  # value.py imports this module; nodes are only read through their fields
+    from autograd.value import Value
 
 __all__ = ["Step", "backward", "backward_steps", "grad", "reverse", "toposort", "zero_grad"]
 
@@ -103,7 +105,7 @@ def reverse(
 
 def _reverse(output: Value, create_graph: bool, steps: list[Step] | None) -> dict[Value, Any]:
     topo = toposort(output)
-    grads: dict[Value, Any] = {output: Value(1.0) if create_graph else 1.0}
+    grads: dict[Value, Any] = {output: type(output)(1.0) if create_graph else 1.0}
     get = grads.get
     if create_graph:
         with enable_grad():
@@ -181,18 +183,20 @@ def grad(output: Value, inputs: Value | Iterable[Value], create_graph: bool = Fa
     With ``create_graph=True`` the results are Values with their own graph (built from the same
     rules, evaluated on Values), so they can be differentiated again.
 
+    >>> from autograd import Value
     >>> x = Value(3.0)
     >>> (dx,) = grad(x * x * x, [x], create_graph=True)
     >>> dx.data, grad(dx, [x])[0]
     (27.0, 18.0)
     """
-    if not isinstance(output, Value):
-        raise TypeError(f"grad() output must be a Value, got {type(output).__name__}")
-    wrt = (inputs,) if isinstance(inputs, Value) else tuple(inputs)
+    node = type(output)
+    if not hasattr(output, "parents"):
+        raise TypeError(f"grad() output must be a Value, got {node.__name__}")
+    wrt = (inputs,) if isinstance(inputs, node) else tuple(inputs)
     for v in wrt:
-        if not isinstance(v, Value):
+        if not isinstance(v, node):
             raise TypeError(f"grad() inputs must be Values, got {type(v).__name__}")
     grads = reverse(output, create_graph)
     if create_graph:
-        return tuple(grads[v] if v in grads else Value(0.0) for v in wrt)
+        return tuple(grads[v] if v in grads else node(0.0) for v in wrt)
     return tuple(float(grads.get(v, 0.0)) for v in wrt)

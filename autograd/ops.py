@@ -150,6 +150,14 @@ def _where(cond: Any, a: Number, b: Number) -> Number:
     return np.where(cond, a, b)
 
 
+def _step(cond: Any, on: tuple[float], off: tuple[float]) -> tuple[Any]:
+    """``on if cond else off`` for a one-input piecewise rule: on floats (and on Values, whose
+    comparisons give bools) one of two shared tuples, so building a node allocates none."""
+    if cond.__class__ is bool:
+        return on if cond else off
+    return (np.where(cond, on[0], off[0]),)
+
+
 def _sigmoid_f(x: float) -> float:
     # Stable both ways: exp is only ever taken of a non-positive number, so it cannot overflow.
     if x >= 0.0:
@@ -292,7 +300,7 @@ add_row(Op("softplus", 1, lambda xs, a: _softplus_f(xs[0]), lambda o, xs, a: (_s
            "log(1 + e^a), without overflow", local=("sigmoid({0})",), method=True))  # fmt: skip
 # Judgement call: relu'(0) = 0 (micrograd and PyTorch agree). relu(nan) is nan, as in torch.
 add_row(Op("relu", 1, lambda xs, a: 0.0 if xs[0] <= 0.0 else xs[0],
-           lambda o, xs, a: (_where(xs[0] > 0, 1.0, 0.0),),
+           lambda o, xs, a: _step(xs[0] > 0, _ONE, _ZERO),
            lambda xs, a: np.where(xs[0] <= 0.0, 0.0, xs[0]), "max(a, 0); derivative 0 at 0",
            local=("(1 if {0} > 0 else 0)",), method=True, smooth=False,
            kinks=(0.0,)))  # fmt: skip

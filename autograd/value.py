@@ -14,6 +14,7 @@ import numbers
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from autograd import graph
 from autograd.mode import GRAD_MODE
 from autograd.ops import OPS, Op, add_row, check_limits, describe_call
 
@@ -300,15 +301,11 @@ class Value:
 
     def backward(self) -> None:
         """Add d self / d node to ``.grad`` of every node in the graph (no depth limit)."""
-        from autograd.graph import backward
-
-        backward(self)
+        graph.backward(self)
 
     def zero_grad(self) -> None:
         """Reset ``.grad`` to 0 on every node of this Value's graph."""
-        from autograd.graph import zero_grad
-
-        zero_grad(self)
+        graph.zero_grad(self)
 
 
 for _row in list(OPS.values()):
