@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from autograd.mode import enable_grad
-from autograd.ops import OPS, describe_call
+from autograd.ops import OPS, check_limits, describe_call
 
 if TYPE_CHECKING:  # value.py imports this module; nodes are only read through their fields
     from autograd.value import Value
@@ -67,6 +67,21 @@ def _partials_on_values(node: Value) -> tuple[Any, ...]:
     if op is None:
         raise NotImplementedError(f"no op named {node.op!r} is registered")
     xs = node.parents
+    # The rules read the inputs' current .data; if a leaf was changed after the graph was
+    # built, the node's stored output no longer matches and the result would mix old and new
+    # values (torch detects this with version counters; here a recomputation is cheap enough).
+    datas = tuple([p.data for p in xs])
+    try:
+        check_limits(op, datas, node.arg)
+        now = op.forward(datas, node.arg)
+    except (ValueError, ArithmeticError):
+        now = None  # the inputs are outside the domain now: they changed
+    if now is None or (now != node.data and now == now):
+        where = describe_call(op, [p.data for p in xs], node.arg)
+        raise RuntimeError(
+            f"{where} no longer gives the stored {node.data!r}: an input's .data was changed "
+            "after the graph was built; build the graph again"
+        )
     try:
         ds = op.partials(node, xs, node.arg)
     except (ValueError, ZeroDivisionError, OverflowError) as err:
