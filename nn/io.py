@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from nn.module import MLP, Layer, Module, Neuron
+from nn.module import ACTIVATIONS, MLP, Layer, Module, Neuron
 
 __all__ = ["FORMAT_VERSION", "save", "load", "to_torch"]
 
@@ -156,26 +156,8 @@ def to_torch(mlp: MLP) -> Any:
             )
             linear.bias.copy_(torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64))
         modules.append(linear)
-        kind = layer.neurons[0].kind
-        if kind == "prelu":
-            act = torch.nn.PReLU(nout, dtype=torch.float64)
-            with torch.no_grad():
-                act.weight.copy_(
-                    torch.tensor([n.a.data for n in layer.neurons], dtype=torch.float64)
-                )
-            modules.append(act)
-        elif kind != "linear":
-            modules.append(_TORCH_ACTIVATIONS[kind](torch.nn))
+        row = ACTIVATIONS[layer.neurons[0].kind]
+        if row.torch is not None:
+            slopes = [n.a.data for n in layer.neurons if n.a is not None]
+            modules.append(row.torch(torch.nn, slopes))
     return torch.nn.Sequential(*modules)
-
-
-_TORCH_ACTIVATIONS: dict[str, Any] = {
-    "relu": lambda tnn: tnn.ReLU(),
-    "tanh": lambda tnn: tnn.Tanh(),
-    "sigmoid": lambda tnn: tnn.Sigmoid(),
-    "leaky_relu": lambda tnn: tnn.LeakyReLU(0.01),
-    "elu": lambda tnn: tnn.ELU(1.0),
-    # torch's Softplus returns x itself above `threshold` (default 20, off by e^-20 ~ 2e-9);
-    # at 40 the gap e^-40 is below a float's resolution, so outputs agree to the last bits.
-    "softplus": lambda tnn: tnn.Softplus(threshold=40.0),
-}

@@ -129,7 +129,7 @@ def test_standardize_uses_training_statistics():
     "call, match",
     [
         (lambda: data.make_moons(1), "n must be an int >= 2"),
-        (lambda: data.make_moons(10, noise=-0.1), "noise must be a number >= 0"),
+        (lambda: data.make_moons(10, noise=-0.1), "noise must be a finite number >= 0"),
         (lambda: data.make_moons(10, labels="01"), "labels must be 'index'"),
         (lambda: data.make_blobs(10, centers=[]), "centers must be"),
         (lambda: data.make_spiral(10, classes=0), "classes must be an int >= 1"),

@@ -111,10 +111,13 @@ def test_sgd_minimises_a_quadratic_through_backward():
     [
         (lambda: nn.SGD([], lr=0.1), "empty parameter list"),
         (lambda: nn.SGD([1.0], lr=0.1), "parameters must be Values"),
-        (lambda: nn.SGD([Value(1.0)], lr=-1.0), "lr must be a finite number >= 0"),
-        (lambda: nn.Adam([Value(1.0)], betas=(0.9, 1.0)), "betas\\[1\\] must be < 1.0"),
+        (lambda: nn.SGD([Value(1.0)], lr=-1.0), "SGD: lr must be a finite number > 0, got -1.0"),
+        (
+            lambda: nn.Adam([Value(1.0)], betas=(0.9, 1.0)),
+            r"Adam: betas\[1\] must be in \[0, 1\), got 1.0",
+        ),
         (lambda: nn.Adam([Value(1.0)], betas=0.9), "betas must be a pair"),
-        (lambda: nn.RMSProp([Value(1.0)], alpha=1.5), "alpha must be < 1.0"),
+        (lambda: nn.RMSProp([Value(1.0)], alpha=1.5), r"RMSProp: alpha must be in \[0, 1\)"),
         (lambda: nn.AdaGrad([Value(1.0)], lr=0.1, eps=float("nan")), "eps must be"),
     ],
 )

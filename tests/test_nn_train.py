@@ -157,17 +157,17 @@ def test_custom_metric_function():
     def max_error(preds, targets):
         return max(abs(p - t) for p, t in zip(preds, targets))
 
+    expected = max(abs(p - t) for p, t in zip(model.predict(X), y))  # before the step
     h = nn.fit(
         model,
         X,
         y,
         loss=nn.mse_loss,
-        optimizer=nn.SGD(model.parameters(), lr=0.0),
+        optimizer=nn.SGD(model.parameters(), lr=0.1),
         epochs=1,
         metrics=[max_error],
         progress=False,
     )
-    expected = max(abs(p - t) for p, t in zip(model.predict(X), y))
     assert h["max_error"] == [expected]
 
 
@@ -253,7 +253,7 @@ def test_accuracy_binary_and_multiclass():
     [
         ({"X": [[1.0]], "y": [1.0, 2.0]}, ValueError, "1 rows in X but 2 targets"),
         ({"X": [], "y": []}, ValueError, "no training data"),
-        ({"batch_size": 0}, ValueError, "batch_size must be a positive int"),
+        ({"batch_size": 0}, ValueError, r"fit: batch_size \(or None\) must be an int >= 1"),
         ({"epochs": -1}, ValueError, "epochs must be an int >= 0"),
         ({"metrics": ["f1"]}, ValueError, "unknown metric 'f1'"),
         ({"optimizer": "adam"}, TypeError, "optimizer must be an nn optimizer"),
@@ -342,3 +342,42 @@ def test_compiled_fit_records_one_program_per_batch_shape(monkeypatch):
         progress=False,
     )
     assert sorted(shapes) == [4, 8]  # batches of 8, 8, 4 in each of 3 epochs: two programs
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_fit_keeps_the_cyclic_gc_off_in_its_loop_and_restores_it(enabled):
+    import gc
+
+    seen = []
+
+    def loss(preds, targets):
+        seen.append(gc.isenabled())
+        return nn.mse_loss(preds, targets)
+
+    model = nn.MLP(1, [1], seed=0)
+    (gc.enable if enabled else gc.disable)()
+    try:
+        nn.fit(
+            model,
+            [[1.0]],
+            [2.0],
+            loss=loss,
+            optimizer=nn.SGD(model.parameters(), lr=0.1),
+            epochs=2,
+            progress=False,
+        )
+        assert gc.isenabled() is enabled
+        with pytest.raises(ValueError):
+            nn.fit(
+                model,
+                [[1.0]],
+                [2.0],
+                loss=lambda p, t: nn.mse_loss(p, [t]),
+                optimizer=nn.SGD(model.parameters(), lr=0.1),
+                epochs=2,
+                progress=False,
+            )
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
+    assert seen == [False, False]
