@@ -50,6 +50,18 @@ class History:
     loss: list[float] = field(default_factory=list)
     metrics: dict[str, list[float]] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        if not self.loss:
+            return "History(0 epochs)"
+        best = min(self.loss)
+        parts = [
+            f"{len(self.loss)} epochs",
+            f"loss {self.loss[0]:.4g} -> {self.loss[-1]:.4g} (best {best:.4g}, "
+            f"epoch {self.loss.index(best) + 1})",
+        ]
+        parts += [f"{name} {values[-1]:.4g}" for name, values in self.metrics.items() if values]
+        return f"History({'; '.join(parts)})"
+
     def __getitem__(self, name: str) -> list[float]:
         if name == "loss":
             return self.loss
@@ -147,10 +159,12 @@ def fit(
     ``random.Random(seed)`` (reproducible with a seed) and cut into batches (1 = plain SGD).
     ``lr_schedule(epoch)`` (epoch from 0) sets ``optimizer.lr`` before each epoch.
     ``metrics``: names ("accuracy") or functions ``f(predictions, targets) -> float``.
-    ``progress`` shows a tqdm bar with loss and metrics. ``compile=True`` records the loss
-    once per batch shape with ``autograd.compile`` and replays it (same losses, much faster):
-    the targets then reach ``loss`` as Values, so it must not branch on them (nn's losses
-    don't); metrics read the predictions the program computed anyway.
+    ``progress`` shows loss and metrics: a ``tqdm.auto`` bar on a terminal or in Jupyter,
+    and plain lines (about ten per run, plus the last epoch) when stderr is a file or a pipe.
+    ``compile=True`` records the loss once per batch shape with ``autograd.compile`` and
+    replays it (same losses, much faster): the targets then reach ``loss`` as Values, so it
+    must not branch on them (nn's losses don't); metrics read the predictions the program
+    computed anyway.
     A NaN or infinite loss raises :class:`DivergenceError` naming the epoch, and the model
     keeps the parameters of the last finite loss.
 
@@ -365,9 +379,44 @@ class _NoBar:
         pass
 
 
+class _Lines:
+    """Progress for a log file or a pipe: one plain line every ``every`` epochs and one for the
+    last epoch, instead of a bar's carriage-return frames."""
+
+    def __init__(self, epochs: int, stream: Any) -> None:
+        self.epochs = epochs
+        self.every = max(1, math.ceil(epochs / PROGRESS_LINES))
+        self.stream = stream
+        self.done = 0
+        self.shown: dict[str, str] = {}
+
+    def set_postfix(self, shown: dict[str, str], refresh: bool = False) -> None:
+        self.shown = shown
+
+    def update(self, n: int) -> None:
+        self.done += n
+        if self.done % self.every == 0 or self.done == self.epochs:
+            values = " ".join(f"{k}={v}" for k, v in self.shown.items())
+            print(f"fit: epoch {self.done}/{self.epochs} {values}", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        pass
+
+
+PROGRESS_LINES = 10  # about this many lines per run when stderr is not a terminal
+
+
 def _progress(epochs: int, progress: bool) -> Any:
+    """A tqdm bar (a widget in Jupyter) when someone watches; plain lines in a log."""
     if not progress:
         return _NoBar()
-    from tqdm import tqdm
+    import sys
 
-    return tqdm(total=epochs, desc="fit", unit="epoch")
+    from tqdm import auto
+
+    # In Jupyter tqdm.auto's class derives from tqdm.notebook's widget bar (stderr is no tty).
+    notebook = any(c.__module__ == "tqdm.notebook" for c in auto.tqdm.__mro__)
+    stream = sys.stderr
+    if notebook or (stream is not None and stream.isatty()):
+        return auto.tqdm(total=epochs, desc="fit", unit="epoch")
+    return _Lines(epochs, stream)

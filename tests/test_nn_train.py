@@ -381,3 +381,59 @@ def test_fit_keeps_the_cyclic_gc_off_in_its_loop_and_restores_it(enabled):
     finally:
         gc.enable()
     assert seen == [False, False]
+
+
+def test_history_repr_is_short_and_keeps_the_lists():
+    h = nn.History(loss=[0.9, 0.2, 0.3], metrics={"accuracy": [0.5, 0.8, 0.75]})
+    assert repr(h) == "History(3 epochs; loss 0.9 -> 0.3 (best 0.2, epoch 2); accuracy 0.75)"
+    assert h.loss == [0.9, 0.2, 0.3] and h["accuracy"] == [0.5, 0.8, 0.75]
+    assert repr(nn.History()) == "History(0 epochs)"
+    long = nn.History(loss=[1.0 / k for k in range(1, 10_001)])
+    assert len(repr(long)) < 100
+
+
+def _train_with_progress(epochs):
+    X, y = data.make_xor(10, seed=0, labels="pm1")
+    model = nn.MLP(2, [3, 1], seed=0)
+    opt = nn.SGD(model.parameters(), lr=0.01)
+    nn.fit(model, X, y, loss=nn.hinge_loss, optimizer=opt, epochs=epochs, progress=True)
+
+
+def test_progress_off_a_terminal_is_about_ten_plain_lines(capsys):
+    _train_with_progress(95)
+    err = capsys.readouterr().err
+    lines = err.splitlines()
+    assert "\r" not in err
+    assert [line.split()[2] for line in lines] == [f"{k}/95" for k in range(10, 91, 10)] + ["95/95"]
+    assert all(line.startswith("fit: epoch ") and "loss=" in line for line in lines)
+    assert "accuracy=" in lines[-1]
+
+
+def test_progress_on_a_terminal_uses_tqdm_auto(monkeypatch):
+    import io
+
+    from tqdm import auto
+
+    made = []
+
+    class FakeBar:
+        def __init__(self, **kwargs):
+            made.append(kwargs)
+
+        def set_postfix(self, *args, **kwargs):
+            pass
+
+        def update(self, n):
+            made.append(n)
+
+        def close(self):
+            made.append("closed")
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(auto, "tqdm", FakeBar)
+    monkeypatch.setattr("sys.stderr", Terminal())
+    _train_with_progress(3)
+    assert made == [{"total": 3, "desc": "fit", "unit": "epoch"}, 1, 1, 1, "closed"]
