@@ -20,7 +20,7 @@ from typing import Any
 
 from autograd import Value
 from autograd import compile as compile_graph
-from autograd.numbers import count, nonnegative
+from autograd.numbers import count, nonnegative, positive
 from nn.losses import l2_penalty
 from nn.module import Module
 from nn.optim import Optimizer
@@ -30,12 +30,16 @@ __all__ = ["fit", "accuracy", "History", "DivergenceError"]
 
 class DivergenceError(FloatingPointError):
     """The loss became NaN or infinite during ``fit``; the model keeps its last finite
-    parameters (those that gave the last finite loss)."""
+    parameters (those that gave the last finite loss). ``history`` holds the epochs completed
+    before it (a :class:`History`), ``epoch`` the failing epoch and ``loss`` its loss."""
 
-    def __init__(self, message: str, epoch: int, loss: float) -> None:
+    def __init__(
+        self, message: str, epoch: int, loss: float, history: History | None = None
+    ) -> None:
         super().__init__(message)
         self.epoch = epoch
         self.loss = loss
+        self.history = history if history is not None else History()
 
 
 @dataclass
@@ -165,8 +169,9 @@ def fit(
     replays it (same losses, much faster): the targets then reach ``loss`` as Values, so it
     must not branch on them (nn's losses don't); metrics read the predictions the program
     computed anyway.
-    A NaN or infinite loss raises :class:`DivergenceError` naming the epoch, and the model
-    keeps the parameters of the last finite loss.
+    A NaN or infinite loss raises :class:`DivergenceError` naming the epoch (with the
+    ``history`` so far); on that and on any other error the model keeps the parameters of the
+    last finite loss. ``lr_schedule`` must give a finite lr > 0.
 
     The graphs hold no reference cycles, so the cyclic garbage collector is switched off while
     ``fit`` runs its loop (the caller's setting is restored on the way out).
@@ -185,7 +190,7 @@ def fit(
     try:
         for epoch in range(epochs):
             if lr_schedule is not None:
-                optimizer.lr = lr_schedule(epoch)
+                optimizer.lr = positive(lr_schedule(epoch), f"fit: lr_schedule({epoch})")
             value, preds, targets = _epoch(
                 run, X, y, batches, optimizer, params, saved, (epoch + 1, epochs)
             )
@@ -196,7 +201,11 @@ def fit(
                 shown[name] = f"{history.metrics[name][-1]:.3g}"
             bar.set_postfix(shown, refresh=False)
             bar.update(1)
-    except BaseException:
+    except DivergenceError as err:
+        _restore(params, saved)
+        err.history = history
+        raise
+    except BaseException:  # any error, or Ctrl-C: no half-trained batch is left behind
         _restore(params, saved)
         raise
     finally:

@@ -437,3 +437,63 @@ def test_progress_on_a_terminal_uses_tqdm_auto(monkeypatch):
     monkeypatch.setattr("sys.stderr", Terminal())
     _train_with_progress(3)
     assert made == [{"total": 3, "desc": "fit", "unit": "epoch"}, 1, 1, 1, "closed"]
+
+
+def test_any_error_in_fit_restores_the_parameters_of_the_last_finite_loss():
+    model = nn.MLP(1, [2, 1], seed=0)
+    seen = []
+
+    def loss(preds, targets):
+        seen.append(model.state_dict())
+        if len(seen) == 3:
+            raise RuntimeError("disk on fire")
+        return nn.mse_loss(preds, targets)
+
+    opt = nn.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        nn.fit(
+            model, [[1.0], [2.0]], [1.0, 0.0], loss=loss, optimizer=opt, epochs=5, progress=False
+        )
+    assert seen[2] != seen[1]  # two steps were taken
+    assert model.state_dict() == seen[1]
+
+
+def test_divergence_error_carries_the_history_so_far():
+    model = nn.MLP(1, [1], seed=0)
+    calls = []
+
+    def loss(preds, targets):
+        calls.append(1)
+        out = nn.mse_loss(preds, targets)
+        return out * Value(float("inf")) if len(calls) == 4 else out
+
+    with pytest.raises(nn.DivergenceError) as e:
+        nn.fit(
+            model,
+            [[1.0]],
+            [2.0],
+            loss=loss,
+            optimizer=nn.SGD(model.parameters(), lr=0.1),
+            epochs=10,
+            progress=False,
+        )
+    assert len(e.value.history.loss) == 3 and e.value.epoch == 4
+    assert "History(3 epochs" in repr(e.value.history)
+
+
+@pytest.mark.parametrize("bad", [-0.1, 0.0, float("nan"), float("inf"), None])
+def test_lr_schedule_giving_a_bad_lr_is_refused(bad):
+    model = nn.MLP(1, [1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=r"fit: lr_schedule\(2\) must be a"):
+        nn.fit(
+            model,
+            [[1.0]],
+            [2.0],
+            loss=nn.mse_loss,
+            optimizer=nn.SGD(model.parameters(), lr=0.1),
+            epochs=5,
+            progress=False,
+            lr_schedule=lambda e: 0.1 if e < 2 else bad,
+        )
+    assert model.state_dict() != before  # two epochs trained, then refused
