@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from importlib import resources
 from typing import Any
 
-from autograd.numbers import count, nonnegative
+from autograd.numbers import count, finite, nonnegative
 
 __all__ = [
     "make_moons",
@@ -221,6 +221,15 @@ def standardize(
     if not X:
         raise ValueError("standardize: X is empty")
     cols = len(X[0])
+    for which, data in enumerate((X, *others)):
+        name = "X" if which == 0 else f"data set {which + 1}"
+        for i, row in enumerate(data):
+            if len(row) != cols:
+                raise ValueError(
+                    f"standardize: row {i} of {name} has {len(row)} columns, X[0] has {cols}"
+                )
+            for v in row:
+                finite(v, f"standardize: a value in row {i} of {name}")
     n = len(X)
     mean = [sum(row[j] for row in X) / n for j in range(cols)]
     std = [math.sqrt(sum((row[j] - mean[j]) ** 2 for row in X) / n) or 1.0 for j in range(cols)]

@@ -21,7 +21,8 @@ from __future__ import annotations
 import functools
 import math
 import random as _random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -217,10 +218,18 @@ def _nested(field: str, children: Sequence[Module]) -> list[tuple[str, Value]]:
     return out
 
 
+def _check_row(x: Any) -> None:
+    """Refuse what has a length but is no row of inputs: a Value, a str, a dict, a set."""
+    if isinstance(x, Value | str | bytes | Mapping | AbstractSet) or not hasattr(x, "__len__"):
+        raise TypeError(
+            f"a model's input must be a sequence of numbers or Values, got "
+            f"{type(x).__name__}: {shown(x)}"
+        )
+
+
 def _as_values(x: Sequence[Value | float]) -> list[Value]:
     """Turn an input row into Values once, so the neurons of a layer share the same leaves."""
-    if isinstance(x, Value | str) or not hasattr(x, "__len__"):
-        raise TypeError(f"a layer's input must be a sequence of numbers or Values, got {x!r}")
+    _check_row(x)
     return [v if v.__class__ is Value else Value(v) for v in x]
 
 
@@ -277,6 +286,7 @@ class Neuron(Module):
         return self.activation if self.nonlin else "linear"
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
+        _check_row(x)
         if len(x) != len(self.w):
             raise ValueError(f"{self!r} takes {len(self.w)} inputs, got {len(x)}")
         # One fused node, float-identical to micrograd's sum((wi*xi ...), self.b).

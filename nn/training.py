@@ -18,9 +18,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import autograd
 from autograd import Value
 from autograd import compile as compile_graph
-from autograd.numbers import count, nonnegative, positive
+from autograd.numbers import count, nonnegative, positive, shown
 from nn.losses import l2_penalty
 from nn.module import Module
 from nn.optim import Optimizer
@@ -103,7 +104,10 @@ def accuracy(preds: Sequence[Any], targets: Sequence[Any], threshold: float = 0.
                 ts = [_float(v) for v in t]
                 correct += scores.index(max(scores)) == ts.index(max(ts))
             else:
-                correct += scores.index(max(scores)) == int(_float(t))
+                target = _float(t)
+                if not target.is_integer():
+                    raise ValueError(f"accuracy: target class {shown(t)} is not an integer")
+                correct += scores.index(max(scores)) == int(target)
         else:
             correct += (_float(p) > threshold) == (_float(t) > 0)
     return correct / len(preds)
@@ -171,7 +175,9 @@ def fit(
     computed anyway.
     A NaN or infinite loss raises :class:`DivergenceError` naming the epoch (with the
     ``history`` so far); on that and on any other error the model keeps the parameters of the
-    last finite loss. ``lr_schedule`` must give a finite lr > 0.
+    last finite loss. ``lr_schedule`` must give a finite lr > 0. Before training, ``loss`` is
+    called once (under ``no_grad``, with stand-in predictions of 0.5) on all of ``y``, so bad
+    targets are refused up front, for ``compile=True`` as for eager.
 
     The graphs hold no reference cycles, so the cyclic garbage collector is switched off while
     ``fit`` runs its loop (the caller's setting is restored on the way out).
@@ -180,6 +186,7 @@ def fit(
     params = model.parameters()
     X = [list(row) for row in X]
     y = list(y)
+    _check_targets(model, X, y, loss)
     run = _runner(model, loss, params, l2, compiled=compile, with_preds=bool(metric_fns))
     history = History(metrics={name: [] for name in metric_fns})
     batches = _Batches(len(X), batch_size, seed)
@@ -245,6 +252,23 @@ def _check_fit(
     if not model.parameters():
         raise ValueError(f"fit: {model!r} has no parameters to train")
     return metric_fns
+
+
+def _check_targets(model: Module, X: list[Any], y: list[Any], loss: Callable[..., Any]) -> None:
+    """Let ``loss`` see every target once, as plain numbers, before anything is trained.
+
+    The losses refuse bad targets (hinge with 0/1 labels, a class index out of range, a BCE
+    target outside [0, 1]) when targets are numbers; compiled fit passes Values, and a batch
+    late in an epoch would be seen only after earlier batches were trained on. So the loss runs
+    once on all targets with stand-in predictions of the model's output shape (0.5 each).
+    """
+    with autograd.no_grad():
+        out = model(X[0])
+        stand_in: Any = [Value(0.5) for _ in out] if isinstance(out, list) else Value(0.5)
+        try:
+            loss([stand_in] * len(y), y)
+        except (ValueError, TypeError) as err:
+            raise type(err)(f"fit: the targets y are refused: {err}") from None
 
 
 class _Batches:

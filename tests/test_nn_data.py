@@ -140,3 +140,17 @@ def test_standardize_uses_training_statistics():
 def test_bad_arguments(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+@pytest.mark.parametrize(
+    "X, others, match",
+    [
+        ([[1, 2], [3, 4]], ([[1, 2, 99]],), "row 0 of data set 2 has 3 columns, X\\[0\\] has 2"),
+        ([[1, 2], [3]], (), "row 1 of X has 1 columns, X\\[0\\] has 2"),
+        ([[1, 2], [3, float("nan")]], (), "a value in row 1 of X must be a finite number"),
+        ([[1, 2], [3, "4"]], (), "a value in row 1 of X must be a number"),
+    ],
+)
+def test_standardize_refuses_ragged_or_non_numeric_rows(X, others, match):
+    with pytest.raises(ValueError, match=match):
+        data.standardize(X, *others)

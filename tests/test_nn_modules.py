@@ -344,3 +344,10 @@ def test_an_activation_is_one_row_of_the_table(monkeypatch):
 def test_nonlin_must_be_a_bool():
     with pytest.raises(ValueError, match="nonlin must be True or False, got 'false'"):
         nn.Neuron(2, nonlin="false")
+
+
+@pytest.mark.parametrize("bad", [{1.0: 2.0, 3.0: 4.0}, "ab", {1.0, 2.0}, b"ab"])
+def test_a_model_refuses_inputs_that_are_not_rows(bad):
+    for model in (nn.MLP(2, [3, 1], seed=0), nn.Layer(2, 2, seed=0), nn.Neuron(2, seed=0)):
+        with pytest.raises(TypeError, match="input must be a sequence of numbers"):
+            model(bad)
