@@ -182,7 +182,7 @@ def fit(
     The graphs hold no reference cycles, so the cyclic garbage collector is switched off while
     ``fit`` runs its loop (the caller's setting is restored on the way out).
     """
-    metric_fns = _check_fit(model, X, y, loss, optimizer, epochs, batch_size, l2, metrics)
+    metric_fns = _check_fit(model, X, y, loss, optimizer, epochs, batch_size, l2, metrics, seed)
     params = model.parameters()
     X = [list(row) for row in X]
     y = list(y)
@@ -232,6 +232,7 @@ def _check_fit(
     batch_size: Any,
     l2: Any,
     metrics: Any,
+    seed: Any,
 ) -> dict[str, Callable[[Sequence[Any], Sequence[Any]], float]]:
     """Refuse bad arguments to ``fit`` before anything runs; return the metric functions."""
     if not isinstance(model, Module):
@@ -248,6 +249,8 @@ def _check_fit(
     if batch_size is not None:
         count(batch_size, "fit: batch_size (or None)")
     nonnegative(l2, "fit: l2")
+    if seed is not None:
+        count(seed, "fit: seed (or None)", low=0)
     metric_fns = _metric_fns(metrics)
     if not model.parameters():
         raise ValueError(f"fit: {model!r} has no parameters to train")
