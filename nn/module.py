@@ -186,7 +186,11 @@ class Module:
             if unexpected:
                 parts.append(f"unexpected {_few(unexpected)}")
             raise ValueError(f"state_dict does not fit {self!r}: {'; '.join(parts)}")
-        values = [finite(state[name], f"state_dict entry {shown(name)}") for name, _ in named]
+        values = []
+        for name, _ in named:  # the message is made only for a bad entry
+            v = state[name]
+            ok = type(v) is float and math.isfinite(v)
+            values.append(v if ok else finite(v, f"state_dict entry {name!r}"))
         for (_, p), v in zip(named, values):
             p.data = v
 
