@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from importlib import resources
 from typing import Any
 
+from autograd.numbers import count, finite, nonnegative
+
 __all__ = [
     "make_moons",
     "make_blobs",
@@ -36,18 +38,8 @@ IRIS_FEATURES = ("sepal_length_cm", "sepal_width_cm", "petal_length_cm", "petal_
 IRIS_CLASSES = ("setosa", "versicolor", "virginica")
 
 
-def _count(n: Any, name: str = "n", low: int = 1) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {n!r}")
-    return n
-
-
-def _noise(noise: Any) -> float:
-    if noise is None:
-        return 0.0
-    if isinstance(noise, bool) or not isinstance(noise, int | float) or not noise >= 0:
-        raise ValueError(f"noise must be a number >= 0, got {noise!r}")
-    return float(noise)
+def _noise(noise: Any, what: str = "noise") -> float:
+    return 0.0 if noise is None else nonnegative(noise, what)
 
 
 def _labels(y: list[int], labels: str) -> list[int]:
@@ -79,7 +71,7 @@ def make_moons(
     (class 1), plus Gaussian noise of standard deviation ``noise``. ``labels="pm1"`` gives
     -1/+1 instead of 0/1, the targets of ``hinge_loss`` (micrograd's demo).
     """
-    _count(n, low=2)
+    count(n, "n", low=2)
     sigma = _noise(noise)
     rng = random.Random(seed)
     n_out = n // 2
@@ -104,17 +96,17 @@ def make_blobs(
     drawn uniformly in [-10, 10]^dim, or a list of center points), shuffled. Class i is
     the points around center i.
     """
-    _count(n)
+    count(n, "n")
     rng = random.Random(seed)
     if isinstance(centers, int) and not isinstance(centers, bool):
-        _count(centers, "centers")
-        _count(dim, "dim")
+        count(centers, "centers")
+        count(dim, "dim")
         points = [[rng.uniform(-10.0, 10.0) for _ in range(dim)] for _ in range(centers)]
     else:
         points = [[float(c) for c in p] for p in centers]
         if not points or len({len(p) for p in points}) != 1:
             raise ValueError("centers must be a count or a non-empty list of equal-length points")
-    sd = _noise(std)
+    sd = _noise(std, "std")
     X: list[list[float]] = []
     y: list[int] = []
     for i in range(n):
@@ -132,8 +124,8 @@ def make_spiral(
     Arm j has radius r from 0 to 1 at angle 4 j + 4 r (radians) plus Gaussian noise of
     standard deviation ``noise`` on the angle; ``n`` points are split evenly over the arms.
     """
-    _count(n)
-    _count(classes, "classes")
+    count(n, "n")
+    count(classes, "classes")
     sigma = _noise(noise)
     rng = random.Random(seed)
     X: list[list[float]] = []
@@ -154,7 +146,7 @@ def make_xor(
     then Gaussian noise of standard deviation ``noise`` on the positions. ``labels="pm1"``
     gives -1/+1.
     """
-    _count(n)
+    count(n, "n")
     sigma = _noise(noise)
     rng = random.Random(seed)
     X: list[list[float]] = []
@@ -229,6 +221,15 @@ def standardize(
     if not X:
         raise ValueError("standardize: X is empty")
     cols = len(X[0])
+    for which, data in enumerate((X, *others)):
+        name = "X" if which == 0 else f"data set {which + 1}"
+        for i, row in enumerate(data):
+            if len(row) != cols:
+                raise ValueError(
+                    f"standardize: row {i} of {name} has {len(row)} columns, X[0] has {cols}"
+                )
+            for v in row:
+                finite(v, f"standardize: a value in row {i} of {name}")
     n = len(X)
     mean = [sum(row[j] for row in X) / n for j in range(cols)]
     std = [math.sqrt(sum((row[j] - mean[j]) ** 2 for row in X) / n) or 1.0 for j in range(cols)]

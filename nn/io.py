@@ -11,15 +11,18 @@ Floats are written with ``repr`` precision, so a model round-trips to the last b
 
 from __future__ import annotations
 
+import glob
 import json
 import math
 import os
 import random
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from nn.module import MLP, Layer, Module, Neuron
+from autograd.numbers import count, shown
+from nn.module import ACTIVATIONS, MLP, Layer, Module, Neuron
 
 __all__ = ["FORMAT_VERSION", "save", "load", "to_torch"]
 
@@ -38,8 +41,10 @@ def _type_name(model: Module) -> str:
 def save(model: Module, path: str | os.PathLike[str]) -> None:
     """Write ``model`` (architecture and parameters) to ``path`` as JSON, atomically.
 
-    The file is written to a temporary file in the same directory and then renamed over
-    ``path`` (``os.replace``), so a crash never leaves a half-written model behind.
+    The file is written to a temporary file ``.NAME.PID.XXXX.tmp`` in the same directory and
+    then renamed over ``path`` (``os.replace``), so a crash never leaves a half-written model
+    behind. A file that is replaced keeps its permissions; temporary files left by saves
+    that were killed (their process is gone) are removed by the next save to that path.
     """
     kind = _type_name(model)
     state = model.state_dict()
@@ -54,11 +59,18 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
     }
     text = json.dumps(doc, indent=1, allow_nan=False) + "\n"
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    _remove_stale_temp_files(target)
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        mode = 0o666 & ~_umask()
+    prefix = f".{target.name}.{os.getpid()}."
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=prefix, suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()
+            os.fchmod(f.fileno(), mode)
             os.fsync(f.fileno())
         os.replace(tmp, target)
     except BaseException:
@@ -69,46 +81,130 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
         raise
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _remove_stale_temp_files(target: Path) -> None:
+    """Delete ``.NAME.PID.*.tmp`` files beside ``target`` whose saving process is gone."""
+    for tmp in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        pid = tmp.name[len(target.name) + 2 :].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True  # perhaps another thread's save in progress
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True
+    return True
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
 def _read(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The checked top level of a model file; every problem is one line naming the file."""
     where = os.fspath(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw = Path(path).read_bytes()
+    except OSError as err:
+        raise type(err)(f"load: cannot read {where}: {err.strerror or err}") from None
+    try:
+        text = raw.decode("utf-8-sig")  # a BOM some editors add is harmless
     except UnicodeDecodeError:
         raise ValueError(f"load: {where} is not a model file (not UTF-8 text)") from None
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as err:
         raise ValueError(f"load: {where} is corrupt (invalid JSON: {err})") from None
+    except ValueError as err:
+        raise ValueError(f"load: {where} is corrupt ({err})") from None
+    except RecursionError:
+        raise ValueError(f"load: {where} is corrupt (JSON nested too deeply)") from None
     if not isinstance(doc, dict) or "format_version" not in doc:
         raise ValueError(f"load: {where} is not a model file (no format_version)")
     version = doc["format_version"]
-    if version != FORMAT_VERSION:
+    if type(version) is not int or version != FORMAT_VERSION:
         raise ValueError(
-            f"load: {where} has format_version {version!r}; this version reads {FORMAT_VERSION}"
+            f"load: {where} has format_version {shown(version)}; this version reads "
+            f"{FORMAT_VERSION}"
         )
-    for key in ("type", "architecture", "parameters"):
-        if key not in doc:
-            raise ValueError(f"load: {where} is corrupt (missing {key!r})")
-    if doc["type"] not in _TYPES:
-        raise ValueError(f"load: {where} holds an unknown model type {doc['type']!r}")
+    keys = {"format_version", "type", "architecture", "parameters"}
+    missing = sorted(keys - doc.keys())
+    if missing:
+        raise ValueError(f"load: {where} is corrupt (missing {missing[0]!r})")
+    extra = sorted(doc.keys() - keys)
+    if extra:
+        raise ValueError(f"load: {where} is corrupt (unexpected key {shown(extra[0])})")
+    if not isinstance(doc["type"], str) or doc["type"] not in _TYPES:
+        raise ValueError(f"load: {where} holds an unknown model type {shown(doc['type'])}")
     if not isinstance(doc["architecture"], dict) or not isinstance(doc["parameters"], dict):
         raise ValueError(f"load: {where} is corrupt (architecture and parameters must be objects)")
     return doc
 
 
+def _config_keys(kind: str) -> set[str]:
+    """The keys a saved architecture of this type has: those of a tiny model's config()."""
+    tiny: dict[str, Module] = {
+        "MLP": MLP(1, [1], rng=random.Random(0)),
+        "Layer": Layer(1, 1, rng=random.Random(0)),
+        "Neuron": Neuron(1, rng=random.Random(0)),
+    }
+    return set(tiny[kind].config())  # type: ignore[attr-defined]
+
+
+def _least_parameters(config: dict[str, Any]) -> int:
+    """A lower bound on the parameter count the architecture declares (each neuron has its
+    inputs' weights and a bias), from the sizes alone: checked before building anything."""
+    sizes = [config["nin"]]
+    sizes += config["nouts"] if "nouts" in config else [config.get("nout", 1)]
+    for n in sizes:
+        count(n, "every size")
+    return sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+
+
 def load(path: str | os.PathLike[str], model: Module | None = None) -> Module:
     """Read a model saved by :func:`save`: rebuild it from the file alone and return it.
 
-    With ``model`` given, load the parameters into it instead; a file of another architecture
-    (or a corrupt one) raises ValueError and leaves ``model`` untouched.
+    With ``model`` given, load the parameters into it instead. A file that is missing or
+    unreadable raises OSError, one that is corrupt, hostile or of another architecture raises
+    ValueError, each in one line naming the file; ``model`` is then left untouched.
     """
     doc = _read(path)
     where = os.fspath(path)
-    cls = _TYPES[doc["type"]]
+    kind = doc["type"]
     config = doc["architecture"]
+    params = doc["parameters"]
+    expected = _config_keys(kind)
+    if set(config) != expected:
+        wrong = sorted(set(config) ^ expected)[0]
+        side = "unexpected" if wrong in config else "missing"
+        raise ValueError(f"load: {where} has an invalid architecture ({side} {shown(wrong)})")
+    if "nouts" in config and (not isinstance(config["nouts"], list) or not config["nouts"]):
+        raise ValueError(f"load: {where} has an invalid architecture (nouts must be a list)")
+    try:
+        least = _least_parameters(config)
+    except ValueError as err:
+        raise ValueError(f"load: {where} has an invalid architecture ({err})") from None
+    if least > len(params):
+        raise ValueError(
+            f"load: {where} declares at least {shown(least)} parameters but holds {len(params)}"
+        )
     if model is not None:
         current = {"type": type(model).__name__, **getattr(model, "config", dict)()}
-        stored = {"type": doc["type"], **config}
+        stored = {"type": kind, **config}
         if current != stored:
             raise ValueError(
                 f"load: {where} holds {_describe(stored)}, which does not fit {_describe(current)}"
@@ -118,18 +214,18 @@ def load(path: str | os.PathLike[str], model: Module | None = None) -> Module:
         try:
             # Any generator will do: every parameter is overwritten just below. A private one
             # keeps the global random state untouched.
-            target = cls(**config, rng=random.Random(0))
+            target = _TYPES[kind](**config, rng=random.Random(0))
         except (TypeError, ValueError) as err:
             raise ValueError(f"load: {where} has an invalid architecture: {err}") from None
     try:
-        target.load_state_dict(doc["parameters"])
+        target.load_state_dict(params)
     except ValueError as err:
         raise ValueError(f"load: {where}: {err}") from None
     return target
 
 
 def _describe(config: dict[str, Any]) -> str:
-    rest = ", ".join(f"{k}={v!r}" for k, v in config.items() if k != "type")
+    rest = ", ".join(f"{k}={shown(v)}" for k, v in config.items() if k != "type")
     return f"{config['type']}({rest})"
 
 
@@ -156,26 +252,8 @@ def to_torch(mlp: MLP) -> Any:
             )
             linear.bias.copy_(torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64))
         modules.append(linear)
-        kind = layer.neurons[0].kind
-        if kind == "prelu":
-            act = torch.nn.PReLU(nout, dtype=torch.float64)
-            with torch.no_grad():
-                act.weight.copy_(
-                    torch.tensor([n.a.data for n in layer.neurons], dtype=torch.float64)
-                )
-            modules.append(act)
-        elif kind != "linear":
-            modules.append(_TORCH_ACTIVATIONS[kind](torch.nn))
+        row = ACTIVATIONS[layer.neurons[0].kind]
+        if row.torch is not None:
+            slopes = [n.a.data for n in layer.neurons if n.a is not None]
+            modules.append(row.torch(torch.nn, slopes))
     return torch.nn.Sequential(*modules)
-
-
-_TORCH_ACTIVATIONS: dict[str, Any] = {
-    "relu": lambda tnn: tnn.ReLU(),
-    "tanh": lambda tnn: tnn.Tanh(),
-    "sigmoid": lambda tnn: tnn.Sigmoid(),
-    "leaky_relu": lambda tnn: tnn.LeakyReLU(0.01),
-    "elu": lambda tnn: tnn.ELU(1.0),
-    # torch's Softplus returns x itself above `threshold` (default 20, off by e^-20 ~ 2e-9);
-    # at 40 the gap e^-40 is below a float's resolution, so outputs agree to the last bits.
-    "softplus": lambda tnn: tnn.Softplus(threshold=40.0),
-}

@@ -7,12 +7,12 @@ targets) and returns one Value. Formulas below use ``n`` for the number of terms
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import autograd
 from autograd import Value
+from autograd.numbers import count, finite, nonnegative, real
 
 __all__ = [
     "mse_loss",
@@ -31,9 +31,7 @@ Scalar = Value | float
 def _value(x: Any, where: str) -> Value:
     if x.__class__ is Value:
         return x
-    if isinstance(x, bool) or not isinstance(x, int | float) and not hasattr(x, "__float__"):
-        raise TypeError(f"{where}: expected a number or a Value, got {type(x).__name__}: {x!r}")
-    return Value(float(x))
+    return Value(real(x, f"{where}: a prediction or target"))
 
 
 def _is_seq(x: Any) -> bool:
@@ -165,10 +163,8 @@ def softmax(logits: Any) -> list[Value]:
 
 
 def _class_index(target: Any, k: int, where: str) -> int:
-    if isinstance(target, bool) or not isinstance(target, int) and not hasattr(target, "__index__"):
-        raise TypeError(f"{where}: target must be a class index (int), got {target!r}")
-    index = int(target)
-    if not 0 <= index < k:
+    index = count(target, f"{where}: a target class index", low=0)
+    if not index < k:
         raise ValueError(f"{where}: target class {index} is out of range for {k} logits")
     return index
 
@@ -255,9 +251,8 @@ def multiclass_svm_loss(scores: Any, target_index: Any, delta: float = 1.0) -> V
     >>> multiclass_svm_loss([3.2, 5.1, -1.7], 0).data
     2.8999999999999995
     """
-    if isinstance(delta, bool) or not isinstance(delta, int | float) or not delta >= 0:
-        raise ValueError(f"multiclass_svm_loss: delta must be a number >= 0, got {delta!r}")
-    return _per_sample(scores, target_index, "multiclass_svm_loss", _make_svm(float(delta)))
+    margin = nonnegative(delta, "multiclass_svm_loss: delta")
+    return _per_sample(scores, target_index, "multiclass_svm_loss", _make_svm(margin))
 
 
 def l2_penalty(params: Sequence[Value], alpha: float) -> Value:
@@ -266,8 +261,7 @@ def l2_penalty(params: Sequence[Value], alpha: float) -> Value:
     >>> l2_penalty([Value(1.0), Value(-2.0)], 0.5).data
     2.5
     """
-    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not math.isfinite(alpha):
-        raise ValueError(f"l2_penalty: alpha must be a finite number, got {alpha!r}")
+    alpha = finite(alpha, "l2_penalty: alpha")
     params = list(params)
     if not params:
         raise ValueError("l2_penalty: no parameters (empty input)")

@@ -18,70 +18,95 @@ MLP(2 -> 4 relu -> 1 linear; 17 parameters)
 
 from __future__ import annotations
 
+import functools
 import math
 import random as _random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 from typing import Any
 
 import autograd
 from autograd import Value
+from autograd.numbers import count, finite, shown
 
-__all__ = ["ACTIVATIONS", "INITS", "Module", "Neuron", "Layer", "MLP"]
+__all__ = ["ACTIVATIONS", "INITS", "Activation", "Module", "Neuron", "Layer", "MLP"]
 
 
-def _prelu(z: Value, slope: Value) -> Value:
+def _prelu(z: Value, slope: Value | None) -> Value:
     # prelu(z) = z for z > 0, slope * z otherwise, written as relu(z) - slope * relu(-z) so the
     # engine's relu rule gives every derivative (slope included); nn writes none.
+    assert slope is not None  # a prelu neuron always has its slope parameter
     return z.relu() - slope * (-z).relu()
 
 
-# name -> the Value op applied to a neuron's weighted sum (prelu is handled by the neuron,
-# since its slope is a parameter).
-ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
-    "relu": Value.relu,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-    "leaky_relu": Value.leaky_relu,  # slope 0.01
-    "elu": Value.elu,  # alpha 1.0
-    "softplus": Value.softplus,
-    "linear": None,
-    "prelu": None,
-}
+def _torch_prelu(tnn: Any, slopes: list[float]) -> Any:
+    # torch's PReLU takes channels from dim 1, so a single unbatched row (dim 0 only) fails
+    # with several slopes; this one adds the batch dimension around it.
+    import torch
 
-# Display names in a neuron's repr (micrograd prints ReLUNeuron(2) and LinearNeuron(2)).
-_DISPLAY = {
-    "relu": "ReLU",
-    "tanh": "Tanh",
-    "sigmoid": "Sigmoid",
-    "leaky_relu": "LeakyReLU",
-    "elu": "ELU",
-    "softplus": "Softplus",
-    "linear": "Linear",
-    "prelu": "PReLU",
+    class PReLU(tnn.PReLU):  # type: ignore[misc, name-defined]
+        def forward(self, x: Any) -> Any:
+            return (
+                super().forward(x.unsqueeze(0)).squeeze(0) if x.dim() == 1 else super().forward(x)
+            )
+
+    act = PReLU(len(slopes), dtype=torch.float64)
+    with torch.no_grad():
+        act.weight.copy_(torch.tensor(slopes, dtype=torch.float64))
+    return act
+
+
+@dataclass(frozen=True)
+class Activation:
+    """One row of the activation table: everything nn knows about an activation.
+
+    ``apply(z, slope)`` maps a neuron's weighted sum to its output (``slope`` is the neuron's
+    trainable parameter, None unless ``slope_init`` is set); ``display`` names it in reprs
+    (micrograd prints ``ReLUNeuron(2)``); ``torch(torch.nn, slopes)`` builds the matching
+    PyTorch module for ``to_torch`` (None: nothing to add).
+    """
+
+    apply: Callable[[Value, Value | None], Value]
+    display: str
+    torch: Callable[[Any, list[float]], Any] | None
+    slope_init: float | None = None
+
+
+# name -> how a neuron applies it. The only list of activations: Neuron, reprs, configs,
+# validation and to_torch all read it.
+ACTIVATIONS: dict[str, Activation] = {
+    "relu": Activation(lambda z, _: z.relu(), "ReLU", lambda tnn, _: tnn.ReLU()),
+    "tanh": Activation(lambda z, _: z.tanh(), "Tanh", lambda tnn, _: tnn.Tanh()),
+    "sigmoid": Activation(lambda z, _: z.sigmoid(), "Sigmoid", lambda tnn, _: tnn.Sigmoid()),
+    "leaky_relu": Activation(  # slope 0.01
+        lambda z, _: z.leaky_relu(), "LeakyReLU", lambda tnn, _: tnn.LeakyReLU(0.01)
+    ),
+    "elu": Activation(lambda z, _: z.elu(), "ELU", lambda tnn, _: tnn.ELU(1.0)),  # alpha 1.0
+    # torch's Softplus returns x itself above `threshold` (default 20, off by e^-20 ~ 2e-9);
+    # at 40 the gap e^-40 is below a float's resolution, so outputs agree to the last bits.
+    "softplus": Activation(
+        lambda z, _: z.softplus(), "Softplus", lambda tnn, _: tnn.Softplus(threshold=40.0)
+    ),
+    "linear": Activation(lambda z, _: z, "Linear", None),
+    # PyTorch's default initial slope for PReLU is 0.25.
+    "prelu": Activation(_prelu, "PReLU", _torch_prelu, slope_init=0.25),
 }
 
 INITS = ("micrograd", "xavier", "kaiming")
 
-PRELU_INIT = 0.25  # PyTorch's default initial slope for PReLU
 
-
-def _check_activation(activation: str) -> str:
-    if activation not in ACTIVATIONS:
+def _check_activation(activation: Any) -> str:
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
         choices = ", ".join(ACTIVATIONS)
-        raise ValueError(f"unknown activation {activation!r}; choose one of: {choices}")
+        raise ValueError(f"unknown activation {shown(activation)}; choose one of: {choices}")
     return activation
 
 
-def _check_init(init: str) -> str:
-    if init not in INITS:
-        raise ValueError(f"unknown init {init!r}; choose one of: {', '.join(INITS)}")
+def _check_init(init: Any) -> str:
+    if not isinstance(init, str) or init not in INITS:
+        raise ValueError(f"unknown init {shown(init)}; choose one of: {', '.join(INITS)}")
     return init
-
-
-def _check_size(n: Any, what: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"{what} must be a positive int, got {n!r}")
-    return n
 
 
 def _make_rng(rng: _random.Random | None, seed: int | None) -> Any:
@@ -98,15 +123,22 @@ def _make_rng(rng: _random.Random | None, seed: int | None) -> Any:
 
 
 class Module:
-    """Base class: anything with ``parameters()`` (a list of Values) and ``zero_grad()``."""
-
-    def parameters(self) -> list[Value]:
-        """The trainable Values, in a fixed order (micrograd's order for Neuron/Layer/MLP)."""
-        return []
+    """Base class: a subclass names its trainable Values in ``named_parameters()``; everything
+    else (``parameters``, ``zero_grad``, ``state_dict``, ...) is derived from that one list."""
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        """``(name, Value)`` pairs in ``parameters()`` order; names key the ``state_dict``."""
+        """``(name, Value)`` pairs in a fixed order; names key the ``state_dict``.
+
+        A module that defines only ``parameters()`` (as micrograd's do) gets names "0", "1", ...
+        """
+        if type(self).parameters is Module.parameters:
+            return []
         return [(str(i), p) for i, p in enumerate(self.parameters())]
+
+    def parameters(self) -> list[Value]:
+        """The trainable Values, in ``named_parameters()`` order (micrograd's order for
+        Neuron/Layer/MLP)."""
+        return [p for _, p in self.named_parameters()]
 
     def zero_grad(self) -> None:
         """Set ``.grad`` of every parameter to 0 (call before each ``backward()``)."""
@@ -137,13 +169,16 @@ class Module:
         return {name: p.data for name, p in self.named_parameters()}
 
     def load_state_dict(self, state: dict[str, float]) -> None:
-        """Set parameters from ``state``; on any mismatch raise ValueError and change nothing."""
+        """Set parameters from ``state``; on any mismatch raise ValueError and change nothing.
+
+        Linear in the number of parameters: one pass over the names, one over the keys.
+        """
         if not isinstance(state, dict):
             raise TypeError(f"state must be a dict, got {type(state).__name__}")
         named = self.named_parameters()
-        names = [n for n, _ in named]
-        missing = [n for n in names if n not in state]
-        unexpected = [k for k in state if k not in set(names)]
+        names = {n for n, _ in named}
+        missing = [n for n, _ in named if n not in state]
+        unexpected = [k for k in state if k not in names]
         if missing or unexpected:
             parts = []
             if missing:
@@ -152,24 +187,53 @@ class Module:
                 parts.append(f"unexpected {_few(unexpected)}")
             raise ValueError(f"state_dict does not fit {self!r}: {'; '.join(parts)}")
         values = []
-        for name in names:
+        for name, _ in named:  # the message is made only for a bad entry
             v = state[name]
-            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-                raise ValueError(f"state_dict entry {name!r} must be a finite number, got {v!r}")
-            values.append(float(v))
+            ok = type(v) is float and math.isfinite(v)
+            values.append(v if ok else finite(v, f"state_dict entry {name!r}"))
         for (_, p), v in zip(named, values):
             p.data = v
 
 
 def _few(names: list[str]) -> str:
-    shown = ", ".join(repr(n) for n in names[:3])
-    return shown + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    first = ", ".join(shown(n) for n in names[:3])
+    return first + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+@functools.lru_cache(maxsize=256)
+def _neuron_names(nin: int, slope: bool) -> tuple[str, ...]:
+    return (*(f"w.{i}" for i in range(nin)), "b", *(("a",) if slope else ()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _prefixed(prefix: str, names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple([prefix + name for name in names])
+
+
+def _nested(field: str, children: Sequence[Module]) -> list[tuple[str, Value]]:
+    """``(f"{field}.{i}.{name}", p)`` over the children's named parameters. The joined names
+    are cached per (prefix, names), since ``parameters()`` and ``zero_grad()`` run every step."""
+    out: list[tuple[str, Value]] = []
+    for i, child in enumerate(children):
+        pairs = child.named_parameters()
+        if pairs:
+            names, values = zip(*pairs)
+            out += zip(_prefixed(f"{field}.{i}.", names), values)
+    return out
+
+
+def _check_row(x: Any) -> None:
+    """Refuse what has a length but is no row of inputs: a Value, a str, a dict, a set."""
+    if isinstance(x, Value | str | bytes | Mapping | AbstractSet) or not hasattr(x, "__len__"):
+        raise TypeError(
+            f"a model's input must be a sequence of numbers or Values, got "
+            f"{type(x).__name__}: {shown(x)}"
+        )
 
 
 def _as_values(x: Sequence[Value | float]) -> list[Value]:
     """Turn an input row into Values once, so the neurons of a layer share the same leaves."""
-    if isinstance(x, Value | str) or not hasattr(x, "__len__"):
-        raise TypeError(f"a layer's input must be a sequence of numbers or Values, got {x!r}")
+    _check_row(x)
     return [v if v.__class__ is Value else Value(v) for v in x]
 
 
@@ -200,9 +264,11 @@ class Neuron(Module):
         seed: int | None = None,
         fan_out: int = 1,
     ) -> None:
-        _check_size(nin, "nin")
-        _check_size(fan_out, "fan_out")
-        self.nonlin = bool(nonlin)
+        count(nin, "nin")
+        count(fan_out, "fan_out")
+        if not isinstance(nonlin, bool):
+            raise ValueError(f"nonlin must be True or False, got {shown(nonlin)}")
+        self.nonlin = nonlin
         self.activation = _check_activation(activation)
         self.init = _check_init(init)
         source = _make_rng(rng, seed)
@@ -214,8 +280,9 @@ class Neuron(Module):
             bound = math.sqrt(6.0 / nin)
         self.w = [Value(source.uniform(-bound, bound)) for _ in range(nin)]
         self.b = Value(0.0)
-        self.a: Value | None = Value(PRELU_INIT) if self.kind == "prelu" else None
-        self._act = ACTIVATIONS[self.kind]
+        row = ACTIVATIONS[self.kind]
+        self.a: Value | None = None if row.slope_init is None else Value(row.slope_init)
+        self._apply = row.apply
 
     @property
     def kind(self) -> str:
@@ -223,27 +290,22 @@ class Neuron(Module):
         return self.activation if self.nonlin else "linear"
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
+        _check_row(x)
         if len(x) != len(self.w):
             raise ValueError(f"{self!r} takes {len(self.w)} inputs, got {len(x)}")
         # One fused node, float-identical to micrograd's sum((wi*xi ...), self.b).
-        act = autograd.affine(self.b, self.w, x)
-        if self.a is not None:
-            return _prelu(act, self.a)
-        return act if self._act is None else self._act(act)
-
-    def parameters(self) -> list[Value]:
-        return self.w + [self.b] + ([self.a] if self.a is not None else [])
+        return self._apply(autograd.affine(self.b, self.w, x), self.a)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        named = [(f"w.{i}", w) for i, w in enumerate(self.w)] + [("b", self.b)]
-        return named + ([("a", self.a)] if self.a is not None else [])
+        values = [*self.w, self.b] if self.a is None else [*self.w, self.b, self.a]
+        return list(zip(_neuron_names(len(self.w), self.a is not None), values))
 
     def config(self) -> dict[str, Any]:
         """The architecture (what ``nn.save`` records to rebuild the model)."""
         return {"nin": len(self.w), "nonlin": self.nonlin, "activation": self.activation}
 
     def __repr__(self) -> str:
-        return f"{_DISPLAY[self.kind]}Neuron({len(self.w)})"
+        return f"{ACTIVATIONS[self.kind].display}Neuron({len(self.w)})"
 
 
 class Layer(Module):
@@ -253,7 +315,7 @@ class Layer(Module):
     """
 
     def __init__(self, nin: int, nout: int, *, seed: int | None = None, **kwargs: Any) -> None:
-        _check_size(nout, "nout")
+        count(nout, "nout")
         if seed is not None:  # one generator for the whole layer, not one per neuron
             kwargs["rng"] = _make_rng(kwargs.get("rng"), seed)
         kwargs.setdefault("fan_out", nout)
@@ -264,15 +326,8 @@ class Layer(Module):
         out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
-    def parameters(self) -> list[Value]:
-        return [p for n in self.neurons for p in n.parameters()]
-
     def named_parameters(self) -> list[tuple[str, Value]]:
-        return [
-            (f"neurons.{i}.{name}", p)
-            for i, n in enumerate(self.neurons)
-            for name, p in n.named_parameters()
-        ]
+        return _nested("neurons", self.neurons)
 
     def config(self) -> dict[str, Any]:
         """The architecture (what ``nn.save`` records to rebuild the model)."""
@@ -308,12 +363,12 @@ class MLP(Module):
         rng: _random.Random | None = None,
         seed: int | None = None,
     ) -> None:
-        _check_size(nin, "nin")
+        count(nin, "nin")
         if isinstance(nouts, int | str) or not nouts:
             raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
         nouts = list(nouts)
         for n in nouts:
-            _check_size(n, "every layer size in nouts")
+            count(n, "every layer size in nouts")
         _check_activation(activation)
         _check_activation(output_activation)
         source = _make_rng(rng, seed)
@@ -341,15 +396,8 @@ class MLP(Module):
             out = layer(out)
         return out
 
-    def parameters(self) -> list[Value]:
-        return [p for layer in self.layers for p in layer.parameters()]
-
     def named_parameters(self) -> list[tuple[str, Value]]:
-        return [
-            (f"layers.{i}.{name}", p)
-            for i, layer in enumerate(self.layers)
-            for name, p in layer.named_parameters()
-        ]
+        return _nested("layers", self.layers)
 
     def config(self) -> dict[str, Any]:
         """The architecture (what ``nn.save`` records to rebuild the model)."""

@@ -11,14 +11,17 @@
 
 from __future__ import annotations
 
+import gc
 import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import autograd
 from autograd import Value
 from autograd import compile as compile_graph
+from autograd.numbers import count, nonnegative, positive, shown
 from nn.losses import l2_penalty
 from nn.module import Module
 from nn.optim import Optimizer
@@ -28,12 +31,16 @@ __all__ = ["fit", "accuracy", "History", "DivergenceError"]
 
 class DivergenceError(FloatingPointError):
     """The loss became NaN or infinite during ``fit``; the model keeps its last finite
-    parameters (those that gave the last finite loss)."""
+    parameters (those that gave the last finite loss). ``history`` holds the epochs completed
+    before it (a :class:`History`), ``epoch`` the failing epoch and ``loss`` its loss."""
 
-    def __init__(self, message: str, epoch: int, loss: float) -> None:
+    def __init__(
+        self, message: str, epoch: int, loss: float, history: History | None = None
+    ) -> None:
         super().__init__(message)
         self.epoch = epoch
         self.loss = loss
+        self.history = history if history is not None else History()
 
 
 @dataclass
@@ -47,6 +54,18 @@ class History:
 
     loss: list[float] = field(default_factory=list)
     metrics: dict[str, list[float]] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        if not self.loss:
+            return "History(0 epochs)"
+        best = min(self.loss)
+        parts = [
+            f"{len(self.loss)} epochs",
+            f"loss {self.loss[0]:.4g} -> {self.loss[-1]:.4g} (best {best:.4g}, "
+            f"epoch {self.loss.index(best) + 1})",
+        ]
+        parts += [f"{name} {values[-1]:.4g}" for name, values in self.metrics.items() if values]
+        return f"History({'; '.join(parts)})"
 
     def __getitem__(self, name: str) -> list[float]:
         if name == "loss":
@@ -85,7 +104,10 @@ def accuracy(preds: Sequence[Any], targets: Sequence[Any], threshold: float = 0.
                 ts = [_float(v) for v in t]
                 correct += scores.index(max(scores)) == ts.index(max(ts))
             else:
-                correct += scores.index(max(scores)) == int(_float(t))
+                target = _float(t)
+                if not target.is_integer():
+                    raise ValueError(f"accuracy: target class {shown(t)} is not an integer")
+                correct += scores.index(max(scores)) == int(target)
         else:
             correct += (_float(p) > threshold) == (_float(t) > 0)
     return correct / len(preds)
@@ -145,41 +167,197 @@ def fit(
     ``random.Random(seed)`` (reproducible with a seed) and cut into batches (1 = plain SGD).
     ``lr_schedule(epoch)`` (epoch from 0) sets ``optimizer.lr`` before each epoch.
     ``metrics``: names ("accuracy") or functions ``f(predictions, targets) -> float``.
-    ``progress`` shows a tqdm bar with loss and metrics. ``compile=True`` records the loss
-    once per batch shape with ``autograd.compile`` and replays it (same losses, much faster):
-    the targets then reach ``loss`` as Values, so it must not branch on them (nn's losses
-    don't); metrics read the predictions the program computed anyway.
-    A NaN or infinite loss raises :class:`DivergenceError` naming the epoch, and the model
-    keeps the parameters of the last finite loss.
+    ``progress`` shows loss and metrics: a ``tqdm.auto`` bar on a terminal or in Jupyter,
+    and plain lines (about ten per run, plus the last epoch) when stderr is a file or a pipe.
+    ``compile=True`` records the loss once per batch shape with ``autograd.compile`` and
+    replays it (same losses, much faster): the targets then reach ``loss`` as Values, so it
+    must not branch on them (nn's losses don't); metrics read the predictions the program
+    computed anyway.
+    A NaN or infinite loss raises :class:`DivergenceError` naming the epoch (with the
+    ``history`` so far); on that and on any other error the model keeps the parameters of the
+    last finite loss. ``lr_schedule`` must give a finite lr > 0. Before training, ``loss`` is
+    called once (under ``no_grad``, with stand-in predictions of 0.5) on all of ``y``, so bad
+    targets are refused up front, for ``compile=True`` as for eager.
+
+    The graphs hold no reference cycles, so the cyclic garbage collector is switched off while
+    ``fit`` runs its loop (the caller's setting is restored on the way out).
     """
+    metric_fns = _check_fit(model, X, y, loss, optimizer, epochs, batch_size, l2, metrics, seed)
+    params = model.parameters()
+    X = [list(row) for row in X]
+    y = list(y)
+    _check_targets(model, X, y, loss)
+    run = _runner(model, loss, params, l2, compiled=compile, with_preds=bool(metric_fns))
+    history = History(metrics={name: [] for name in metric_fns})
+    batches = _Batches(len(X), batch_size, seed)
+    saved = [p.data for p in params]  # the parameters of the last finite loss
+    bar = _progress(epochs, progress)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for epoch in range(epochs):
+            if lr_schedule is not None:
+                optimizer.lr = positive(lr_schedule(epoch), f"fit: lr_schedule({epoch})")
+            value, preds, targets = _epoch(
+                run, X, y, batches, optimizer, params, saved, (epoch + 1, epochs)
+            )
+            history.loss.append(value)
+            shown = {"loss": f"{value:.4g}"}
+            for name, fn in metric_fns.items():
+                history.metrics[name].append(fn(preds, targets))
+                shown[name] = f"{history.metrics[name][-1]:.3g}"
+            bar.set_postfix(shown, refresh=False)
+            bar.update(1)
+    except DivergenceError as err:
+        _restore(params, saved)
+        err.history = history
+        raise
+    except BaseException:  # any error, or Ctrl-C: no half-trained batch is left behind
+        _restore(params, saved)
+        raise
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+        bar.close()
+    return history
+
+
+def _check_fit(
+    model: Any,
+    X: Sequence[Any],
+    y: Sequence[Any],
+    loss: Any,
+    optimizer: Any,
+    epochs: Any,
+    batch_size: Any,
+    l2: Any,
+    metrics: Any,
+    seed: Any,
+) -> dict[str, Callable[[Sequence[Any], Sequence[Any]], float]]:
+    """Refuse bad arguments to ``fit`` before anything runs; return the metric functions."""
     if not isinstance(model, Module):
         raise TypeError(f"fit: model must be an nn.Module, got {type(model).__name__}")
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"fit: optimizer must be an nn optimizer, got {type(optimizer).__name__}")
     if not callable(loss):
         raise TypeError(f"fit: loss must be a function(predictions, targets), got {loss!r}")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
-        raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")
-    n = len(X)
-    if n != len(y):
-        raise ValueError(f"fit: {n} rows in X but {len(y)} targets in y")
-    if n == 0:
+    count(epochs, "fit: epochs", low=0)
+    if len(X) != len(y):
+        raise ValueError(f"fit: {len(X)} rows in X but {len(y)} targets in y")
+    if len(X) == 0:
         raise ValueError("fit: no training data (X is empty)")
-    if batch_size is not None and (
-        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
-    ):
-        raise ValueError(f"fit: batch_size must be a positive int or None, got {batch_size!r}")
-    if isinstance(l2, bool) or not isinstance(l2, int | float) or not l2 >= 0:
-        raise ValueError(f"fit: l2 must be a number >= 0, got {l2!r}")
+    if batch_size is not None:
+        count(batch_size, "fit: batch_size (or None)")
+    nonnegative(l2, "fit: l2")
+    if seed is not None:
+        count(seed, "fit: seed (or None)", low=0)
     metric_fns = _metric_fns(metrics)
-    params = model.parameters()
-    if not params:
+    if not model.parameters():
         raise ValueError(f"fit: {model!r} has no parameters to train")
-    X = [list(row) for row in X]
-    y = list(y)
-    rng = random.Random(seed)
-    order = list(range(n))
-    size = n if batch_size is None else min(batch_size, n)
+    return metric_fns
+
+
+def _check_targets(model: Module, X: list[Any], y: list[Any], loss: Callable[..., Any]) -> None:
+    """Let ``loss`` see every target once, as plain numbers, before anything is trained.
+
+    The losses refuse bad targets (hinge with 0/1 labels, a class index out of range, a BCE
+    target outside [0, 1]) when targets are numbers; compiled fit passes Values, and a batch
+    late in an epoch would be seen only after earlier batches were trained on. So the loss runs
+    once on all targets with stand-in predictions of the model's output shape (0.5 each).
+    """
+    with autograd.no_grad():
+        out = model(X[0])
+        stand_in: Any = [Value(0.5) for _ in out] if isinstance(out, list) else Value(0.5)
+        try:
+            loss([stand_in] * len(y), y)
+        except (ValueError, TypeError) as err:
+            raise type(err)(f"fit: the targets y are refused: {err}") from None
+
+
+class _Batches:
+    """The row indices of each batch of an epoch: all rows in order (full batch), or a fresh
+    shuffle from ``random.Random(seed)`` cut into pieces of ``batch_size``."""
+
+    def __init__(self, n: int, batch_size: int | None, seed: int | None) -> None:
+        self.order = list(range(n))
+        self.shuffle = batch_size is not None
+        self.size = n if batch_size is None else min(batch_size, n)
+        self.rng = random.Random(seed)
+
+    def __iter__(self) -> Iterator[list[int]]:
+        if self.shuffle:
+            self.rng.shuffle(self.order)
+        for start in range(0, len(self.order), self.size):
+            yield self.order[start : start + self.size]
+
+
+Run = Callable[[list[Any], list[Any]], tuple[float, list[Any]]]
+
+
+def _epoch(
+    run: Run,
+    X: list[Any],
+    y: list[Any],
+    batches: _Batches,
+    optimizer: Optimizer,
+    params: list[Value],
+    saved: list[float],
+    epoch: tuple[int, int],
+) -> tuple[float, list[Any], list[Any]]:
+    """One pass over the data: for each batch, loss, backward and an optimizer step.
+
+    Returns the epoch's loss (batch losses weighted by batch size), predictions and targets.
+    ``saved`` is kept equal to the parameters of the last finite loss; a NaN or infinite
+    loss, or a step that makes a parameter non-finite, raises :class:`DivergenceError`.
+    ``epoch`` is (this epoch from 1, all epochs), for the messages.
+    """
+    batch_losses: list[tuple[float, int]] = []
+    preds: list[Any] = []
+    targets: list[Any] = []
+    for idx in batches:
+        xb = [X[i] for i in idx]
+        yb = [y[i] for i in idx]
+        optimizer.zero_grad()
+        try:
+            value, batch_preds = run(xb, yb)
+        except OverflowError as err:
+            raise _diverged("loss overflowed", epoch, optimizer, math.inf) from err
+        if not math.isfinite(value):
+            raise _diverged(f"loss became {value}", epoch, optimizer, value)
+        saved[:] = [p.data for p in params]
+        optimizer.step()
+        if not all(map(math.isfinite, [p.data for p in params])):
+            raise _diverged("parameters became NaN or infinite", epoch, optimizer, value)
+        batch_losses.append((value, len(idx)))
+        preds += batch_preds
+        targets += yb
+    if len(batch_losses) == 1:  # full batch: the loss itself, not loss * n / n
+        return batch_losses[0][0], preds, targets
+    return math.fsum(v * k for v, k in batch_losses) / len(X), preds, targets
+
+
+def _diverged(
+    what: str, epoch: tuple[int, int], optimizer: Optimizer, value: float
+) -> DivergenceError:
+    return DivergenceError(
+        f"fit: {what} at epoch {epoch[0]} of {epoch[1]}; the model keeps its last finite "
+        f"parameters; try a smaller learning rate (lr was {optimizer.lr!r})",
+        epoch[0],
+        value,
+    )
+
+
+def _runner(
+    model: Module,
+    loss: Callable[[Any, Any], Value],
+    params: list[Value],
+    l2: float,
+    *,
+    compiled: bool,
+    with_preds: bool,
+) -> Run:
+    """``run(xb, yb) -> (loss, predictions)`` that also leaves the gradients in ``.grad``:
+    eagerly (a graph per batch), or by replaying one ``autograd.compile`` program per shape."""
 
     def objective(xb: Sequence[Any], yb: Sequence[Any]) -> tuple[Value, list[Any]]:
         preds = [model(row) for row in xb]
@@ -189,6 +367,13 @@ def fit(
         if l2:
             total = total + l2_penalty(params, l2)
         return total, preds
+
+    def run_eager(xb: list[Any], yb: list[Any]) -> tuple[float, list[Any]]:
+        total, preds = objective(xb, yb)
+        value = total.data
+        if math.isfinite(value):
+            total.backward()
+        return value, [_data(p) for p in preds]
 
     # One program per batch shape, with the traced prediction nodes its metrics read back.
     programs: dict[Any, tuple[Any, list[Any]]] = {}
@@ -206,85 +391,17 @@ def fit(
             programs[key] = (compile_graph(fn, xb, yb), traced)
         prog, traced = programs[key]
         value = float(prog(xb, yb))
-        preds = prog.read(traced) if metric_fns else []
+        preds = prog.read(traced) if with_preds else []
         if math.isfinite(value):
             prog.backward()
         return value, preds
 
-    def run_eager(xb: list[Any], yb: list[Any]) -> tuple[float, list[Any]]:
-        total, preds = objective(xb, yb)
-        value = total.data
-        if math.isfinite(value):
-            total.backward()
-        return value, [_data(p) for p in preds]
-
-    run = run_compiled if compile else run_eager
-    history = History(metrics={name: [] for name in metric_fns})
-    saved: list[float] | None = None
-    bar = _progress(epochs, progress)
-    try:
-        for epoch in range(epochs):
-            if lr_schedule is not None:
-                optimizer.lr = lr_schedule(epoch)
-            if batch_size is not None:
-                rng.shuffle(order)
-            batch_losses: list[tuple[float, int]] = []
-            epoch_preds: list[Any] = []
-            epoch_targets: list[Any] = []
-            for start in range(0, n, size):
-                idx = order[start : start + size]
-                xb = [X[i] for i in idx]
-                yb = [y[i] for i in idx]
-                optimizer.zero_grad()
-                try:
-                    value, preds = run(xb, yb)
-                except OverflowError as err:
-                    value, preds = math.inf, []
-                    cause: BaseException | None = err
-                else:
-                    cause = None
-                if not math.isfinite(value):
-                    _restore(params, saved)
-                    raise DivergenceError(
-                        f"fit: loss became {value} at epoch {epoch + 1} of {epochs}; the model "
-                        f"keeps its last finite parameters; try a smaller learning rate "
-                        f"(lr was {optimizer.lr!r})",
-                        epoch + 1,
-                        value,
-                    ) from cause
-                saved = [p.data for p in params]
-                optimizer.step()
-                if not all(map(math.isfinite, [p.data for p in params])):
-                    _restore(params, saved)
-                    raise DivergenceError(
-                        f"fit: parameters became NaN or infinite at epoch {epoch + 1} of "
-                        f"{epochs}; the model keeps its last finite parameters; try a smaller "
-                        f"learning rate (lr was {optimizer.lr!r})",
-                        epoch + 1,
-                        value,
-                    )
-                batch_losses.append((value, len(idx)))
-                epoch_preds += preds
-                epoch_targets += yb
-            if len(batch_losses) == 1:  # full batch: the loss itself, not loss * n / n
-                history.loss.append(batch_losses[0][0])
-            else:
-                history.loss.append(math.fsum(v * k for v, k in batch_losses) / n)
-            shown = {"loss": f"{history.loss[-1]:.4g}"}
-            for name, fn in metric_fns.items():
-                history.metrics[name].append(fn(epoch_preds, epoch_targets))
-                shown[name] = f"{history.metrics[name][-1]:.3g}"
-            bar.set_postfix(shown, refresh=False)
-            bar.update(1)
-    finally:
-        bar.close()
-    return history
+    return run_compiled if compiled else run_eager
 
 
-def _restore(params: list[Value], saved: list[float] | None) -> None:
-    if saved is not None:
-        for p, d in zip(params, saved):
-            p.data = d
+def _restore(params: list[Value], saved: list[float]) -> None:
+    for p, d in zip(params, saved):
+        p.data = d
 
 
 class _NoBar:
@@ -298,9 +415,44 @@ class _NoBar:
         pass
 
 
+class _Lines:
+    """Progress for a log file or a pipe: one plain line every ``every`` epochs and one for the
+    last epoch, instead of a bar's carriage-return frames."""
+
+    def __init__(self, epochs: int, stream: Any) -> None:
+        self.epochs = epochs
+        self.every = max(1, math.ceil(epochs / PROGRESS_LINES))
+        self.stream = stream
+        self.done = 0
+        self.shown: dict[str, str] = {}
+
+    def set_postfix(self, shown: dict[str, str], refresh: bool = False) -> None:
+        self.shown = shown
+
+    def update(self, n: int) -> None:
+        self.done += n
+        if self.done % self.every == 0 or self.done == self.epochs:
+            values = " ".join(f"{k}={v}" for k, v in self.shown.items())
+            print(f"fit: epoch {self.done}/{self.epochs} {values}", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        pass
+
+
+PROGRESS_LINES = 10  # about this many lines per run when stderr is not a terminal
+
+
 def _progress(epochs: int, progress: bool) -> Any:
+    """A tqdm bar (a widget in Jupyter) when someone watches; plain lines in a log."""
     if not progress:
         return _NoBar()
-    from tqdm import tqdm
+    import sys
 
-    return tqdm(total=epochs, desc="fit", unit="epoch")
+    from tqdm import auto
+
+    # In Jupyter tqdm.auto's class derives from tqdm.notebook's widget bar (stderr is no tty).
+    notebook = any(c.__module__ == "tqdm.notebook" for c in auto.tqdm.__mro__)
+    stream = sys.stderr
+    if notebook or (stream is not None and stream.isatty()):
+        return auto.tqdm(total=epochs, desc="fit", unit="epoch")
+    return _Lines(epochs, stream)

@@ -129,7 +129,7 @@ def test_standardize_uses_training_statistics():
     "call, match",
     [
         (lambda: data.make_moons(1), "n must be an int >= 2"),
-        (lambda: data.make_moons(10, noise=-0.1), "noise must be a number >= 0"),
+        (lambda: data.make_moons(10, noise=-0.1), "noise must be a finite number >= 0"),
         (lambda: data.make_moons(10, labels="01"), "labels must be 'index'"),
         (lambda: data.make_blobs(10, centers=[]), "centers must be"),
         (lambda: data.make_spiral(10, classes=0), "classes must be an int >= 1"),
@@ -140,3 +140,17 @@ def test_standardize_uses_training_statistics():
 def test_bad_arguments(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+@pytest.mark.parametrize(
+    "X, others, match",
+    [
+        ([[1, 2], [3, 4]], ([[1, 2, 99]],), "row 0 of data set 2 has 3 columns, X\\[0\\] has 2"),
+        ([[1, 2], [3]], (), "row 1 of X has 1 columns, X\\[0\\] has 2"),
+        ([[1, 2], [3, float("nan")]], (), "a value in row 1 of X must be a finite number"),
+        ([[1, 2], [3, "4"]], (), "a value in row 1 of X must be a number"),
+    ],
+)
+def test_standardize_refuses_ragged_or_non_numeric_rows(X, others, match):
+    with pytest.raises(ValueError, match=match):
+        data.standardize(X, *others)

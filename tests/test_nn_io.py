@@ -124,6 +124,12 @@ def truncated_parameters():
     return json.dumps(doc)
 
 
+def renamed_parameter():
+    doc = good_doc()
+    doc["parameters"]["layers.1.b"] = doc["parameters"].pop("layers.1.neurons.0.b")
+    return json.dumps(doc)
+
+
 @pytest.mark.parametrize(
     "content, match",
     [
@@ -135,7 +141,8 @@ def truncated_parameters():
         (doc_with(parameters=None), "missing 'parameters'"),
         (doc_with(architecture={"nin": 2, "nouts": [3, 1], "depth": 9}), "invalid architecture"),
         (doc_with(architecture={"nin": -2, "nouts": [3, 1]}), "invalid architecture"),
-        (truncated_parameters(), "missing 'layers.1.neurons.0.b'"),
+        (truncated_parameters(), "declares at least 13 parameters but holds 12"),
+        (renamed_parameter(), "missing 'layers.1.neurons.0.b'; unexpected 'layers.1.b'"),
     ],
 )
 def test_corrupt_files_give_clear_errors(tmp_path, content, match):
@@ -208,3 +215,124 @@ def test_to_torch_without_torch_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` raise ImportError
     with pytest.raises(ImportError, match=r"pip install 'stepgrad\[torch\]'"):
         nn.to_torch(nn.MLP(2, [1], seed=0))
+
+
+def hostile(**change):
+    doc = good_doc()
+    for key, value in change.items():
+        if key in ("nin", "nouts", "activation", "output_activation"):
+            doc["architecture"][key] = value
+        else:
+            doc[key] = value
+    return json.dumps(doc)
+
+
+def good_doc_text():
+    doc = good_doc()
+    doc["parameters"]["layers.1.neurons.0.b"] = 12345.5
+    return json.dumps(doc)
+
+
+def nonlin_string():
+    model = nn.Layer(2, 2, seed=0)
+    doc = {
+        "format_version": 1,
+        "type": "Layer",
+        "architecture": model.config(),
+        "parameters": model.state_dict(),
+    }
+    doc["architecture"]["nonlin"] = "false"
+    return json.dumps(doc)
+
+
+HOSTILE_FILES = [
+    ("deep", "[" * 100_000, "nested too deeply"),
+    (
+        "400 digits",
+        hostile(nin=10**400),
+        r"declares at least 30000\d*\.\.\. parameters but holds 13",
+    ),
+    ("400-digit parameter", good_doc_text().replace("12345.5", "1" * 400, 1), "must be a finite"),
+    ("type list", hostile(type=["MLP"]), "unknown model type \\['MLP'\\]"),
+    ("version true", hostile(format_version=True), "format_version True"),
+    ("declared size", hostile(nin=100_000, nouts=[100_000]), "declares at least 10000100000"),
+    ("empty", "", "invalid JSON"),
+    ("BOM only", "\ufeff", "invalid JSON"),
+    ("bad utf-8", b'{"format_version": 1, "type": "\xc3\x28"}', "not UTF-8"),
+    ("version 0", hostile(format_version=0), "format_version 0"),
+    ("extra key", hostile(comment="hi"), "unexpected key 'comment'"),
+    ("NaN", good_doc_text().replace("12345.5", "NaN", 1), "NaN is not a number JSON allows"),
+    ("Infinity", good_doc_text().replace("12345.5", "-Infinity", 1), "-Infinity is not a number"),
+    ("1e400", good_doc_text().replace("12345.5", "1e400", 1), "must be a finite number, got inf"),
+    ("string number", hostile(nin="2"), "invalid architecture"),
+    ("nonlin string", None, "nonlin must be True or False"),
+]
+
+
+@pytest.mark.parametrize(
+    "content, match", [c[1:] for c in HOSTILE_FILES], ids=[c[0] for c in HOSTILE_FILES]
+)
+def test_hostile_files_give_one_line_naming_the_file(tmp_path, content, match):
+    path = write(tmp_path, nonlin_string() if content is None else content)
+    model = nn.MLP(2, [3, 1], seed=7)
+    before = model.state_dict()
+    for target, pattern in ((None, match), (model, None)):
+        with pytest.raises(ValueError, match=pattern) as e:
+            nn.load(path, target)
+        message = str(e.value)
+        assert "\n" not in message and str(path) in message and len(message) < 300
+    assert model.state_dict() == before
+
+
+def test_a_bom_before_a_good_file_is_harmless(tmp_path):
+    model = nn.MLP(2, [3, 1], seed=0)
+    nn.save(model, tmp_path / "m.json")
+    text = (tmp_path / "m.json").read_text(encoding="utf-8")
+    (tmp_path / "b.json").write_text("\ufeff" + text, encoding="utf-8")
+    assert nn.load(tmp_path / "b.json").state_dict() == model.state_dict()
+
+
+def test_a_directory_or_a_missing_file_is_an_os_error_naming_it(tmp_path):
+    for path, error in ((tmp_path, IsADirectoryError), (tmp_path / "no.json", FileNotFoundError)):
+        with pytest.raises(error) as e:
+            nn.load(path)
+        assert str(e.value).startswith(f"load: cannot read {path}: ")
+
+
+def test_save_keeps_the_mode_of_the_file_it_replaces(tmp_path):
+    path = tmp_path / "m.json"
+    path.write_text("old")
+    os.chmod(path, 0o644)
+    nn.save(nn.MLP(2, [1], seed=0), path)
+    assert os.stat(path).st_mode & 0o777 == 0o644
+    os.chmod(path, 0o640)
+    nn.save(nn.MLP(2, [1], seed=0), path)
+    assert os.stat(path).st_mode & 0o777 == 0o640
+
+
+def test_save_cleans_temp_files_of_killed_saves_only(tmp_path):
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead = int(done.stdout)
+    stale = tmp_path / f".m.json.{dead}.abc123.tmp"
+    stale.write_text("half")
+    live = tmp_path / f".m.json.{os.getppid()}.xyz.tmp"  # a save in progress elsewhere
+    live.write_text("half")
+    other = tmp_path / f".n.json.{dead}.abc.tmp"  # another file's
+    other.write_text("half")
+    nn.save(nn.MLP(2, [1], seed=0), tmp_path / "m.json")
+    assert not stale.exists() and live.exists() and other.exists()
+
+
+def test_to_torch_prelu_on_one_unbatched_row(torch):
+    model = nn.MLP(2, [4, 3], activation="prelu", seed=0)
+    net = nn.to_torch(model)
+    row = [0.3, -1.2]
+    out = net(torch.tensor(row, dtype=torch.float64)).tolist()
+    assert out == pytest.approx(model.predict([row])[0], rel=1e-12, abs=1e-12)

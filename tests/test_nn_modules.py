@@ -224,7 +224,7 @@ def test_both_rng_and_seed_is_an_error():
 @pytest.mark.parametrize(
     "args, match",
     [
-        ((0, [3]), "nin must be a positive int"),
+        ((0, [3]), "nin must be an int >= 1, got 0"),
         ((2, []), "nouts must be a non-empty list"),
         ((2, [3, 0]), "every layer size"),
         ((2, 3), "nouts must be a non-empty list"),
@@ -273,7 +273,7 @@ def test_state_dict_round_trip_and_names():
         (lambda d: d.pop("layers.1.neurons.0.b"), "missing 'layers.1.neurons.0.b'"),
         (lambda d: d.__setitem__("extra", 1.0), "unexpected 'extra'"),
         (lambda d: d.__setitem__("layers.0.neurons.0.b", float("nan")), "finite number"),
-        (lambda d: d.__setitem__("layers.0.neurons.0.b", "0.5"), "finite number"),
+        (lambda d: d.__setitem__("layers.0.neurons.0.b", "0.5"), "must be a number"),
     ],
 )
 def test_bad_state_dict_leaves_model_untouched(change, match):
@@ -304,3 +304,50 @@ def test_custom_module_gets_zero_grad_and_state_dict_from_parameters():
     assert m.k.grad == 0.0
     assert m.state_dict() == {"0": 2.0}
     assert m.num_parameters() == 1
+
+
+def test_parameters_and_zero_grad_come_from_named_parameters():
+    class Pair(nn.Module):
+        def __init__(self):
+            self.u, self.v = Value(1.0), Value(2.0)
+
+        def named_parameters(self):
+            return [("u", self.u), ("v", self.v)]
+
+    m = Pair()
+    assert m.parameters() == [m.u, m.v]
+    m.u.grad = m.v.grad = 5.0
+    m.zero_grad()
+    assert (m.u.grad, m.v.grad) == (0.0, 0.0)
+    assert m.state_dict() == {"u": 1.0, "v": 2.0}
+    assert nn.Module().parameters() == []
+
+
+def test_nn_classes_define_only_named_parameters():
+    for cls in (nn.Neuron, nn.Layer, nn.MLP):
+        assert "parameters" not in vars(cls)
+    model = nn.MLP(3, [4, 2], activation="prelu", seed=0)
+    assert model.parameters() == [p for _, p in model.named_parameters()]
+    assert model.num_parameters() == 3 * 4 + 4 + 4 + 4 * 2 + 2
+
+
+def test_an_activation_is_one_row_of_the_table(monkeypatch):
+    row = nn.module.Activation(lambda z, _: z * z, "Square", None)
+    monkeypatch.setitem(nn.ACTIVATIONS, "square", row)
+    n = nn.Neuron(2, activation="square", seed=0)
+    n.w[0].data, n.w[1].data = 1.0, 2.0
+    assert n([1.0, 1.0]).data == 9.0
+    assert repr(n) == "SquareNeuron(2)"
+    assert n.config()["activation"] == "square"
+
+
+def test_nonlin_must_be_a_bool():
+    with pytest.raises(ValueError, match="nonlin must be True or False, got 'false'"):
+        nn.Neuron(2, nonlin="false")
+
+
+@pytest.mark.parametrize("bad", [{1.0: 2.0, 3.0: 4.0}, "ab", {1.0, 2.0}, b"ab"])
+def test_a_model_refuses_inputs_that_are_not_rows(bad):
+    for model in (nn.MLP(2, [3, 1], seed=0), nn.Layer(2, 2, seed=0), nn.Neuron(2, seed=0)):
+        with pytest.raises(TypeError, match="input must be a sequence of numbers"):
+            model(bad)

@@ -111,10 +111,13 @@ def test_sgd_minimises_a_quadratic_through_backward():
     [
         (lambda: nn.SGD([], lr=0.1), "empty parameter list"),
         (lambda: nn.SGD([1.0], lr=0.1), "parameters must be Values"),
-        (lambda: nn.SGD([Value(1.0)], lr=-1.0), "lr must be a finite number >= 0"),
-        (lambda: nn.Adam([Value(1.0)], betas=(0.9, 1.0)), "betas\\[1\\] must be < 1.0"),
+        (lambda: nn.SGD([Value(1.0)], lr=-1.0), "SGD: lr must be a finite number > 0, got -1.0"),
+        (
+            lambda: nn.Adam([Value(1.0)], betas=(0.9, 1.0)),
+            r"Adam: betas\[1\] must be in \[0, 1\), got 1.0",
+        ),
         (lambda: nn.Adam([Value(1.0)], betas=0.9), "betas must be a pair"),
-        (lambda: nn.RMSProp([Value(1.0)], alpha=1.5), "alpha must be < 1.0"),
+        (lambda: nn.RMSProp([Value(1.0)], alpha=1.5), r"RMSProp: alpha must be in \[0, 1\)"),
         (lambda: nn.AdaGrad([Value(1.0)], lr=0.1, eps=float("nan")), "eps must be"),
     ],
 )
@@ -152,3 +155,69 @@ def test_matches_torch_optim(torch, name, make, kwargs):
             p.grad = gi
         opt.step()
         assert [p.data for p in ps] == pytest.approx(t.detach().tolist(), rel=1e-13, abs=1e-15)
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda ps: nn.Adam(ps, eps=0.0), "Adam: eps must be a finite number > 0, got 0.0"),
+        (lambda ps: nn.SGD(ps, lr=0.0), "SGD: lr must be a finite number > 0, got 0.0"),
+        (lambda ps: nn.SGD(ps, lr=float("inf")), "SGD: lr must be a finite number, got inf"),
+        (lambda ps: nn.SGD(ps, lr=True), "SGD: lr must be a number, got True"),
+        (lambda ps: nn.SGD(ps, lr=0.1, momentum=1.0), r"SGD: momentum must be in \[0, 1\)"),
+        (lambda ps: nn.RMSProp(ps, momentum=-0.1), r"RMSProp: momentum must be in \[0, 1\)"),
+        (lambda ps: nn.AdaGrad(ps, eps=-1e-8), "AdaGrad: eps must be a finite number > 0"),
+        (lambda ps: nn.Adam(ps, betas=(-0.1, 0.9)), r"Adam: betas\[0\] must be in \[0, 1\)"),
+    ],
+)
+def test_every_setting_is_checked_at_construction_in_one_line(make, match):
+    with pytest.raises(ValueError, match=match) as e:
+        make([Value(1.0)])
+    assert "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize(
+    "opt, setting, bad",
+    [
+        (lambda ps: nn.SGD(ps, lr=0.1), "lr", float("nan")),
+        (lambda ps: nn.SGD(ps, lr=0.1, momentum=0.5), "momentum", 1.5),
+        (lambda ps: nn.Adam(ps), "eps", 0.0),
+        (lambda ps: nn.Adam(ps), "betas", (0.9, 1.0)),
+        (lambda ps: nn.RMSProp(ps), "alpha", -1.0),
+    ],
+)
+def test_a_setting_assigned_later_is_checked_again(opt, setting, bad):
+    o = opt([Value(1.0)])
+    before = getattr(o, setting)
+    with pytest.raises(ValueError, match=f"{type(o).__name__}: {setting}"):
+        setattr(o, setting, bad)
+    assert getattr(o, setting) == before
+    o.lr = 0.5  # a good value is taken
+    assert o.lr == 0.5
+
+
+def test_duplicate_parameters_are_refused():
+    w = Value(1.0)
+    with pytest.raises(ValueError, match="SGD: parameter 1 is the same Value as parameter 0"):
+        nn.SGD([w, w], lr=0.1)
+
+
+@pytest.mark.parametrize(
+    "make", [lambda ps: nn.SGD(ps, lr=0.1, momentum=0.9), lambda ps: nn.Adam(ps, lr=0.1)]
+)
+def test_a_failing_step_changes_nothing(make):
+    ps = [Value(1.0), Value(2.0), Value(3.0)]
+    opt = make(ps)
+    for p in ps:
+        p.grad = 1.0
+    opt.step()
+    state = {k: list(v) if isinstance(v, list) else v for k, v in vars(opt).items()}
+    state.pop("params")
+    before = [p.data for p in ps]
+    ps[2].grad = None  # the last parameter's update cannot be computed
+    with pytest.raises(TypeError):
+        opt.step()
+    assert [p.data for p in ps] == before
+    after = {k: list(v) if isinstance(v, list) else v for k, v in vars(opt).items()}
+    after.pop("params")
+    assert after == state

@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+import autograd
 import nn
 from autograd import Value
 from nn import data
@@ -110,6 +111,8 @@ def test_mini_batch_epoch_loss_is_the_size_weighted_mean_of_batch_losses():
     seen = []
 
     def loss(preds, targets):
+        if not autograd.is_grad_enabled():  # fit's one look at the targets, before training
+            return nn.mse_loss(preds, targets)
         out = nn.mse_loss(preds, targets)
         seen.append((out.data, len(preds)))
         return out
@@ -157,17 +160,17 @@ def test_custom_metric_function():
     def max_error(preds, targets):
         return max(abs(p - t) for p, t in zip(preds, targets))
 
+    expected = max(abs(p - t) for p, t in zip(model.predict(X), y))  # before the step
     h = nn.fit(
         model,
         X,
         y,
         loss=nn.mse_loss,
-        optimizer=nn.SGD(model.parameters(), lr=0.0),
+        optimizer=nn.SGD(model.parameters(), lr=0.1),
         epochs=1,
         metrics=[max_error],
         progress=False,
     )
-    expected = max(abs(p - t) for p, t in zip(model.predict(X), y))
     assert h["max_error"] == [expected]
 
 
@@ -190,6 +193,8 @@ def test_divergence_stops_with_an_error_and_keeps_last_finite_parameters():
     seen = []
 
     def loss(preds, targets):
+        if not autograd.is_grad_enabled():  # fit's one look at the targets, before training
+            return nn.mse_loss(preds, targets)
         out = nn.mse_loss(preds, targets)
         seen.append((out.data, model.state_dict()))
         return out
@@ -223,6 +228,8 @@ def test_nan_loss_names_its_epoch():
     calls = []
 
     def loss(preds, targets):
+        if not autograd.is_grad_enabled():  # fit's one look at the targets, before training
+            return nn.mse_loss(preds, targets)
         calls.append(model.state_dict())
         out = nn.mse_loss(preds, targets)
         return out * Value(float("nan")) if len(calls) == 4 else out
@@ -256,7 +263,7 @@ def test_accuracy_binary_and_multiclass():
     [
         ({"X": [[1.0]], "y": [1.0, 2.0]}, ValueError, "1 rows in X but 2 targets"),
         ({"X": [], "y": []}, ValueError, "no training data"),
-        ({"batch_size": 0}, ValueError, "batch_size must be a positive int"),
+        ({"batch_size": 0}, ValueError, r"fit: batch_size \(or None\) must be an int >= 1"),
         ({"epochs": -1}, ValueError, "epochs must be an int >= 0"),
         ({"metrics": ["f1"]}, ValueError, "unknown metric 'f1'"),
         ({"optimizer": "adam"}, TypeError, "optimizer must be an nn optimizer"),
@@ -345,3 +352,206 @@ def test_compiled_fit_records_one_program_per_batch_shape(monkeypatch):
         progress=False,
     )
     assert sorted(shapes) == [4, 8]  # batches of 8, 8, 4 in each of 3 epochs: two programs
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_fit_keeps_the_cyclic_gc_off_in_its_loop_and_restores_it(enabled):
+    import gc
+
+    seen = []
+
+    def loss(preds, targets):
+        if not autograd.is_grad_enabled():  # fit's one look at the targets, before training
+            return nn.mse_loss(preds, targets)
+        seen.append(gc.isenabled())
+        return nn.mse_loss(preds, targets)
+
+    model = nn.MLP(1, [1], seed=0)
+    (gc.enable if enabled else gc.disable)()
+    try:
+        nn.fit(
+            model,
+            [[1.0]],
+            [2.0],
+            loss=loss,
+            optimizer=nn.SGD(model.parameters(), lr=0.1),
+            epochs=2,
+            progress=False,
+        )
+        assert gc.isenabled() is enabled
+        with pytest.raises(ValueError):
+            nn.fit(
+                model,
+                [[1.0]],
+                [2.0],
+                loss=lambda p, t: nn.mse_loss(p, [t]),
+                optimizer=nn.SGD(model.parameters(), lr=0.1),
+                epochs=2,
+                progress=False,
+            )
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
+    assert seen == [False, False]
+
+
+def test_history_repr_is_short_and_keeps_the_lists():
+    h = nn.History(loss=[0.9, 0.2, 0.3], metrics={"accuracy": [0.5, 0.8, 0.75]})
+    assert repr(h) == "History(3 epochs; loss 0.9 -> 0.3 (best 0.2, epoch 2); accuracy 0.75)"
+    assert h.loss == [0.9, 0.2, 0.3] and h["accuracy"] == [0.5, 0.8, 0.75]
+    assert repr(nn.History()) == "History(0 epochs)"
+    long = nn.History(loss=[1.0 / k for k in range(1, 10_001)])
+    assert len(repr(long)) < 100
+
+
+def _train_with_progress(epochs):
+    X, y = data.make_xor(10, seed=0, labels="pm1")
+    model = nn.MLP(2, [3, 1], seed=0)
+    opt = nn.SGD(model.parameters(), lr=0.01)
+    nn.fit(model, X, y, loss=nn.hinge_loss, optimizer=opt, epochs=epochs, progress=True)
+
+
+def test_progress_off_a_terminal_is_about_ten_plain_lines(capsys):
+    _train_with_progress(95)
+    err = capsys.readouterr().err
+    lines = err.splitlines()
+    assert "\r" not in err
+    assert [line.split()[2] for line in lines] == [f"{k}/95" for k in range(10, 91, 10)] + ["95/95"]
+    assert all(line.startswith("fit: epoch ") and "loss=" in line for line in lines)
+    assert "accuracy=" in lines[-1]
+
+
+def test_progress_on_a_terminal_uses_tqdm_auto(monkeypatch):
+    import io
+
+    from tqdm import auto
+
+    made = []
+
+    class FakeBar:
+        def __init__(self, **kwargs):
+            made.append(kwargs)
+
+        def set_postfix(self, *args, **kwargs):
+            pass
+
+        def update(self, n):
+            made.append(n)
+
+        def close(self):
+            made.append("closed")
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(auto, "tqdm", FakeBar)
+    monkeypatch.setattr("sys.stderr", Terminal())
+    _train_with_progress(3)
+    assert made == [{"total": 3, "desc": "fit", "unit": "epoch"}, 1, 1, 1, "closed"]
+
+
+def test_any_error_in_fit_restores_the_parameters_of_the_last_finite_loss():
+    model = nn.MLP(1, [2, 1], seed=0)
+    seen = []
+
+    def loss(preds, targets):
+        if not autograd.is_grad_enabled():  # fit's one look at the targets, before training
+            return nn.mse_loss(preds, targets)
+        seen.append(model.state_dict())
+        if len(seen) == 3:
+            raise RuntimeError("disk on fire")
+        return nn.mse_loss(preds, targets)
+
+    opt = nn.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        nn.fit(
+            model, [[1.0], [2.0]], [1.0, 0.0], loss=loss, optimizer=opt, epochs=5, progress=False
+        )
+    assert seen[2] != seen[1]  # two steps were taken
+    assert model.state_dict() == seen[1]
+
+
+def test_divergence_error_carries_the_history_so_far():
+    model = nn.MLP(1, [1], seed=0)
+    calls = []
+
+    def loss(preds, targets):
+        if not autograd.is_grad_enabled():  # fit's one look at the targets, before training
+            return nn.mse_loss(preds, targets)
+        calls.append(1)
+        out = nn.mse_loss(preds, targets)
+        return out * Value(float("inf")) if len(calls) == 4 else out
+
+    with pytest.raises(nn.DivergenceError) as e:
+        nn.fit(
+            model,
+            [[1.0]],
+            [2.0],
+            loss=loss,
+            optimizer=nn.SGD(model.parameters(), lr=0.1),
+            epochs=10,
+            progress=False,
+        )
+    assert len(e.value.history.loss) == 3 and e.value.epoch == 4
+    assert "History(3 epochs" in repr(e.value.history)
+
+
+@pytest.mark.parametrize("bad", [-0.1, 0.0, float("nan"), float("inf"), None])
+def test_lr_schedule_giving_a_bad_lr_is_refused(bad):
+    model = nn.MLP(1, [1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=r"fit: lr_schedule\(2\) must be a"):
+        nn.fit(
+            model,
+            [[1.0]],
+            [2.0],
+            loss=nn.mse_loss,
+            optimizer=nn.SGD(model.parameters(), lr=0.1),
+            epochs=5,
+            progress=False,
+            lr_schedule=lambda e: 0.1 if e < 2 else bad,
+        )
+    assert model.state_dict() != before  # two epochs trained, then refused
+
+
+BAD_TARGETS = [
+    ("hinge 0/1", nn.hinge_loss, [2, [4, 1]], [0, 1, 1, 0], "targets must be \\+1 or -1"),
+    ("ce 7 of 3", nn.cross_entropy, [2, [4, 3]], [0, 1, 7, 2], "class 7 is out of range"),
+    ("ce -1", nn.cross_entropy, [2, [4, 3]], [0, 1, -1, 2], "must be an int >= 0, got -1"),
+    ("ce 1.5", nn.cross_entropy, [2, [4, 3]], [0, 1, 1.5, 2], "got 1.5"),
+    ("bce 2.0 late", nn.binary_cross_entropy, [2, [4, 1]], [0, 1, 1, 2.0], "not in \\[0, 1\\]"),
+    ("svm 5", nn.multiclass_svm_loss, [2, [4, 3]], [0, 1, 5, 2], "class 5 is out of range"),
+]
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+@pytest.mark.parametrize(
+    "loss, sizes, y, match", [c[1:] for c in BAD_TARGETS], ids=[c[0] for c in BAD_TARGETS]
+)
+def test_bad_targets_are_refused_before_any_training(compiled, loss, sizes, y, match):
+    model = nn.MLP(*sizes, output_activation="sigmoid", seed=0)
+    before = model.state_dict()
+    X = [[0.1, 0.2], [0.3, -0.1], [-0.5, 0.4], [0.2, 0.2]]
+    with pytest.raises(ValueError, match=match) as e:
+        nn.fit(
+            model,
+            X,
+            y,
+            loss=loss,
+            optimizer=nn.SGD(model.parameters(), lr=0.1),
+            epochs=2,
+            batch_size=2,
+            compile=compiled,
+            progress=False,
+            seed=0,
+        )
+    assert str(e.value).startswith("fit: the targets y are refused")
+    assert "\n" not in str(e.value)
+    assert model.state_dict() == before
+
+
+def test_accuracy_refuses_a_non_integer_class_target():
+    with pytest.raises(ValueError, match="accuracy: target class 1.7 is not an integer"):
+        nn.accuracy([[0.1, 0.9], [0.8, 0.2]], [1.7, 0])
+    assert nn.accuracy([[0.1, 0.9]], [1.0]) == 1.0
