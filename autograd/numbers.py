@@ -30,11 +30,12 @@ def shown(x: Any, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def real(x: Any, what: str) -> float:
+def real(x: Any, what: str, error: type[Exception] = ValueError) -> float:
     """``x`` as a float if it is a real number (int, float, numpy scalar, Fraction); NaN and
-    infinities pass. Refuses bool, complex, str, None and ints too large for a float."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise ValueError(f"{what} must be a number, got {shown(x)}")
+    infinities pass. Refuses bool, complex, str, None (raising ``error``: Value() raises a
+    TypeError, as Python does for a wrong type) and ints too large for a float."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) or hasattr(x, "parents"):
+        raise error(f"{what} must be a number, got {type(x).__name__} {shown(x)}")
     try:
         return float(x)
     except OverflowError:

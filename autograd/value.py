@@ -10,12 +10,12 @@ call the builder; the function methods themselves are generated from the rows.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from autograd import graph
 from autograd.mode import GRAD_MODE
+from autograd.numbers import real
 from autograd.ops import OPS, Op, add_row, check_limits, describe_call
 
 __all__ = ["Value", "affine", "apply", "as_real", "builder", "register", "sum", "unregister"]
@@ -25,19 +25,11 @@ _grad_on = GRAD_MODE.get
 
 
 def as_real(data: Any, where: str) -> float:
-    """``data`` as a float, or a one-line TypeError/OverflowError naming ``where``.
-
-    Accepts real numbers (int, float, Fraction, numpy scalars); refuses bool, complex, str,
-    None, Decimal and arrays, and ints too large for a float.
-    """
+    """``data`` as a float (a number handed to an op), or a one-line TypeError naming
+    ``where``: :func:`autograd.numbers.real` with Python's error for a wrong type."""
     if type(data) is float:
         return data
-    if isinstance(data, numbers.Real) and not isinstance(data, bool | Value):
-        try:
-            return float(data)
-        except OverflowError:
-            raise OverflowError(f"{where}: {data!r:.40} is too large for a float") from None
-    raise TypeError(f"{where} expects a real number, got {type(data).__name__}: {data!r:.60}")
+    return real(data, where, TypeError)
 
 
 _WHY = {OverflowError: "overflows a float", ZeroDivisionError: "divides by zero"}

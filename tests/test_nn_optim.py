@@ -163,7 +163,7 @@ def test_matches_torch_optim(torch, name, make, kwargs):
         (lambda ps: nn.Adam(ps, eps=0.0), "Adam: eps must be a finite number > 0, got 0.0"),
         (lambda ps: nn.SGD(ps, lr=0.0), "SGD: lr must be a finite number > 0, got 0.0"),
         (lambda ps: nn.SGD(ps, lr=float("inf")), "SGD: lr must be a finite number, got inf"),
-        (lambda ps: nn.SGD(ps, lr=True), "SGD: lr must be a number, got True"),
+        (lambda ps: nn.SGD(ps, lr=True), "SGD: lr must be a number, got bool True"),
         (lambda ps: nn.SGD(ps, lr=0.1, momentum=1.0), r"SGD: momentum must be in \[0, 1\)"),
         (lambda ps: nn.RMSProp(ps, momentum=-0.1), r"RMSProp: momentum must be in \[0, 1\)"),
         (lambda ps: nn.AdaGrad(ps, eps=-1e-8), "AdaGrad: eps must be a finite number > 0"),
