@@ -118,7 +118,9 @@ def reverse(
             gc.enable()
 
 
-def _reverse(output: Value, create_graph: bool, steps: list[Step] | None) -> dict[Value, Any]:
+def _reverse(
+    output: Value, create_graph: bool, steps: list[Step] | None, into_grad: bool = False
+) -> dict[Value, Any]:
     topo = toposort(output)
     grads: dict[Value, Any] = {output: type(output)(1.0) if create_graph else 1.0}
     get = grads.get
@@ -136,9 +138,16 @@ def _reverse(output: Value, create_graph: bool, steps: list[Step] | None) -> dic
                     steps.append(Step(node, g, tuple(added)))
         return grads
     for node in reversed(topo):
-        g = get(node)
-        if g is None:  # every path to it passed a zero local derivative
-            g = 0.0
+        g = get(node, 0.0)  # 0.0: every path to it passed a zero local derivative
+        if into_grad:  # backward(): each node's total is final here; leaves add as they go
+            node.grad += g
+            for p, d in zip(node.parents, node.partials):
+                if d:
+                    if p.parents:
+                        grads[p] = get(p, 0.0) + d * g
+                    else:
+                        p.grad += d * g
+            continue
         if steps is None:
             for p, d in zip(node.parents, node.partials):
                 if d:
@@ -158,8 +167,10 @@ def backward(root: Value) -> None:
     paused = gc.isenabled()
     gc.disable()
     try:
-        for node, g in _reverse(root, False, None).items():
-            node.grad += g
+        if root.parents:
+            _reverse(root, False, None, into_grad=True)
+        else:
+            root.grad += 1.0
     finally:
         if paused:
             gc.enable()
