@@ -9,14 +9,19 @@ from __future__ import annotations
 from typing import Any
 
 from autograd.check import GradcheckError, gradcheck, numerical_diff, numerical_grad
+from autograd.clash import NameClashWarning, check_name_clash
 from autograd.compile import Program, compile
 from autograd.graph import Step, backward_steps, grad, toposort, zero_grad
 from autograd.ops import OPS, Op, register
 from autograd.value import Value, affine, apply, is_grad_enabled, no_grad, sum
+from autograd.version import __version__
+
+check_name_clash()  # warns once if HIPS autograd shares this environment
 
 __all__ = [
     "OPS",
     "GradcheckError",
+    "NameClashWarning",
     "Op",
     "Step",
     "Value",
@@ -35,6 +40,7 @@ __all__ = [
     "sum",
     "toposort",
     "zero_grad",
+    "__version__",
 ]
 
 
