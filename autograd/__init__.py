@@ -10,16 +10,21 @@ from __future__ import annotations
 from typing import Any
 
 from autograd.check import GradcheckError, gradcheck, numerical_diff, numerical_grad
+from autograd.clash import NameClashWarning, check_name_clash
 from autograd.compile import Program, compile
 from autograd.graph import Step, backward, backward_steps, grad, reverse, toposort, zero_grad
 from autograd.mode import enable_grad, is_grad_enabled, no_grad
 from autograd.ops import OPS, Limit, Op
 from autograd.value import Value, affine, apply, register, sum, unregister
+from autograd.version import __version__
+
+check_name_clash()  # warns once if HIPS autograd shares this environment
 
 __all__ = [
     "OPS",
     "GradcheckError",
     "Limit",
+    "NameClashWarning",
     "Op",
     "Program",
     "Step",
@@ -42,6 +47,7 @@ __all__ = [
     "toposort",
     "unregister",
     "zero_grad",
+    "__version__",
 ]
 
 

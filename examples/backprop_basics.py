@@ -3,9 +3,10 @@
 The classic first example of the chain rule (CS231n, and the study notes): at x = -2, y = 5,
 z = -4 the forward pass gives q = x + y = 3 and f = q * z = -12; the backward pass gives
 df/dq = z = -4, df/dz = q = 3 and, through the add node, df/dx = df/dy = df/dq * 1 = -4.
-We walk the backward pass one node at a time with ``autograd.backward_steps`` so every local
-derivative and every contribution is printed, then check the engine on the longer expression
-from micrograd's README (g = 24.7041, dg/da = 138.8338, dg/db = 645.5773).
+We walk the backward pass one node at a time with ``autograd.backward_steps`` and print every
+step in the notation of ``python -m viz`` (``viz.notation`` writes both), draw the graph with
+viz's own picture, then check the engine on the longer expression from micrograd's README
+(g = 24.7041, dg/da = 138.8338, dg/db = 645.5773).
 
 Run:  python examples/backprop_basics.py [--no-plot] [--out DIR]
 """
@@ -17,9 +18,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from plotting import pyplot, save  # examples/plotting.py
+from plotting import DPI  # examples/plotting.py
 
+import viz
 from autograd import Value, backward_steps, toposort
+from viz.notation import Names, chain_lines, fmt, forward_line
 
 OUT = Path(__file__).resolve().parent / "out"
 
@@ -58,20 +61,20 @@ def main(plot: bool = True, out: str | Path = OUT) -> dict[str, Any]:
     """Print and return the forward values and gradients of both expressions."""
     n = simple_graph()
     f = n["f"]
-    print(f"forward:  q = x + y = {n['q'].data:g},  f = q * z = {f.data:g}")
-    print("backward, one node at a time (local derivative x incoming grad = contribution):")
+    names = Names(f)  # the names python -m viz would use: the labels here
+    print("f = (x + y) * z at x = -2, y = 5, z = -4")
+    print("forward pass:")
+    for node in toposort(f):
+        print(f"  {forward_line(node, names)}")
+    print("backward pass, one step per node (d input = d output * local derivative):")
+    seen: dict[Value, float] = {}
     for step in backward_steps(f):
-        for parent, local, added in step.parents:
-            name = parent.label or parent.op
-            print(
-                f"  {step.node.label} ({step.node.op}) -> {name}: "
-                f"local d{step.node.label}/d{name} = {local:g}, "
-                f"{local:g} x {step.grad:g} = {added:g}"
-            )
+        for line in chain_lines(step, names, seen):
+            print(f"  {line}")
     figures: dict[str, Any] = {"q": n["q"].data, "f": f.data}
     for name in ("q", "x", "y", "z"):
         figures["d" + name] = n[name].grad
-    print("gradients: " + ", ".join(f"df/d{k} = {figures['d' + k]:g}" for k in "qxyz"))
+    print("gradients: " + ", ".join(f"d{k} = {fmt(n[k].grad)}" for k in "qxyz"))
 
     g, a, b = micrograd_expression()
     g.backward()
@@ -79,44 +82,24 @@ def main(plot: bool = True, out: str | Path = OUT) -> dict[str, Any]:
     print(f"micrograd README expression ({figures['nodes']} nodes with parents):")
     print(f"  g = {g.data:.4f}, dg/da = {a.grad:.4f}, dg/db = {b.grad:.4f}")
 
-    figures["plot"] = _plot_graph(f, Path(out)) if plot else None
+    figures["plot"] = _picture(f, Path(out)) if plot else None
     return figures
 
 
-def _plot_graph(root: Value, out: Path) -> str | None:
-    """Draw the graph of ``root`` left to right, each node with its value and its gradient."""
-    plt = pyplot()
-    if plt is None:
-        return None
-    # Column of a node = length of the longest path from a leaf; rows stack within a column.
-    column: dict[Value, int] = {}
-    for node in toposort(root):
-        for p in node.parents:
-            column.setdefault(p, 0)
-        column[node] = 1 + max(column[p] for p in node.parents)
-    rows: dict[int, int] = {}
-    pos = {}
-    for node, col in column.items():
-        pos[node] = (col, -rows.get(col, 0))
-        rows[col] = rows.get(col, 0) + 1
-    fig, ax = plt.subplots(figsize=(7, 3.5))
-    for node in column:
-        for p in node.parents:
-            arrow = {"arrowstyle": "->", "color": "0.5", "shrinkA": 32, "shrinkB": 32}
-            ax.annotate("", pos[node], pos[p], arrowprops=arrow)
-    for node, (cx, cy) in pos.items():
-        name = node.label + (f" ({node.op})" if node.op else "")
-        text = f"{name}\ndata {node.data:g}\ngrad {node.grad:g}"
-        ax.text(cx, cy, text, ha="center", va="center", bbox={"boxstyle": "round", "fc": "w"})
-    ax.set_xlim(-0.5, max(column.values()) + 0.5)
-    ax.set_ylim(-max(rows.values()) + 0.5, 0.5)
-    ax.set_axis_off()
-    ax.set_title("f = (x + y) * z: forward values and backward gradients")
-    return save(fig, plt, out / "backprop_basics.png")
+def _picture(root: Value, out: Path) -> str:
+    """viz's picture of the graph, every node with its value and gradient, as a PNG.
+
+    Without graphviz's ``dot`` program viz writes the ``.dot`` source instead (and warns).
+    """
+    picture = viz.draw(root)
+    picture.attr(dpi=str(DPI))  # graphviz's own setting; viz's default is screen resolution
+    path = viz.render(picture, out / "backprop_basics", format="png")
+    print(f"picture saved to {path}")
+    return str(path)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--no-plot", dest="plot", action="store_false", help="skip the plot")
-    parser.add_argument("--out", default=OUT, help="folder for the plot (default examples/out)")
+    parser.add_argument("--no-plot", dest="plot", action="store_false", help="skip the picture")
+    parser.add_argument("--out", default=OUT, help="folder for the picture (default examples/out)")
     main(**vars(parser.parse_args()))

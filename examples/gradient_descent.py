@@ -15,7 +15,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from plotting import pyplot, save  # examples/plotting.py
+from plotting import pyplot, save, subplots  # examples/plotting.py
 
 from autograd import Value, grad
 
@@ -67,7 +67,7 @@ def _plot_path(path: list[tuple[float, float]], lr: float, out: Path) -> str | N
         return None
     grid = [i / 10 for i in range(-45, 46)]
     z = [[f(Value(a), Value(b)).data for a in grid] for b in grid]
-    fig, ax = plt.subplots(figsize=(5, 5))
+    fig, ax = subplots(plt, figsize=(5, 5))
     ax.contour(grid, grid, z, levels=[0.5, 2, 4, 8, 12, 16, 20], colors="0.7")
     ax.plot([p[0] for p in path], [p[1] for p in path], "o-", ms=3, label=f"lr = {lr:g}")
     ax.plot([0], [0], "k+", ms=12)

@@ -17,7 +17,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from plotting import pyplot, save  # examples/plotting.py
+from plotting import pyplot, save, subplots  # examples/plotting.py
 
 from autograd import Value, grad, gradcheck, numerical_diff, numerical_grad
 
@@ -98,13 +98,13 @@ def _plot_tanh(grid: list[float], out: Path) -> str | None:
         curves[0].append(y.data)
         curves[1].append(d1.data)
         curves[2].append(grad(d1, [v])[0])
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = subplots(plt, figsize=(6, 4))
     for curve, name in zip(curves, ["tanh x", "tanh' x", "tanh'' x"]):
         ax.plot(xs, curve, label=name)
     ax.plot(grid, [tanh_second(x)[1] for x in grid], "k.", label="tanh'' numerical")
     ax.axhline(0, color="0.8", lw=0.8)
     ax.set_xlabel("x")
-    ax.legend()
+    ax.legend(loc="lower right")  # the one empty corner: tanh is near -1 only on the left
     ax.set_title("Second derivatives through create_graph=True")
     return save(fig, plt, out / "hessian.png")
 

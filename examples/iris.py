@@ -18,7 +18,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from plotting import pyplot, save  # examples/plotting.py
+from plotting import pyplot, save, subplots  # examples/plotting.py
 
 import nn
 
@@ -67,7 +67,7 @@ def _plot(history: Any, out: Path) -> str | None:
     plt = pyplot()
     if plt is None:
         return None
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig, (left, right) = subplots(plt, 1, 2, figsize=(10, 3.8))
     left.plot(range(1, len(history.loss) + 1), history.loss)
     left.set_xlabel("epoch")
     left.set_ylabel("cross-entropy (training)")

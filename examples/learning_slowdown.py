@@ -17,7 +17,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from plotting import pyplot, save  # examples/plotting.py
+from plotting import pyplot, save, subplots  # examples/plotting.py
 
 from autograd import Value
 
@@ -77,7 +77,7 @@ def _plot_costs(figures: dict[str, Any], out: Path) -> str | None:
     plt = pyplot()
     if plt is None:
         return None
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
+    fig, axes = subplots(plt, 1, 2, figsize=(10, 3.8), sharey=True)
     for ax, (start_name, start) in zip(axes, STARTS.items()):
         for cost_name in COSTS:
             ax.plot(figures[(cost_name, start)]["history"], label=cost_name)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from plotting import pyplot, save  # examples/plotting.py
+from plotting import pyplot, save, subplots  # examples/plotting.py
 
 from autograd import Value, grad, numerical_diff, numerical_grad
 
@@ -77,7 +77,7 @@ def _plot_tangents(out: Path) -> str | None:
     if plt is None:
         return None
     xs = [i / 10 for i in range(0, 201)]
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = subplots(plt, figsize=(6, 4))
     ax.plot(xs, [function_1(Value(x)).data for x in xs], label="y = 0.01x² + 0.1x")
     for x0 in (5.0, 10.0):
         y0 = function_1(Value(x0)).data

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from plotting import pyplot, save  # examples/plotting.py
+from plotting import pyplot, save, subplots  # examples/plotting.py
 
 import autograd
 import nn
@@ -80,12 +80,12 @@ def _plot(runs: dict[str, Any], out: Path) -> str | None:
     plt = pyplot()
     if plt is None:
         return None
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = subplots(plt, figsize=(7, 4.5))
     for name, run in runs.items():
         ax.semilogy(run["history"], label=name)
     ax.set_xlabel("step")
     ax.set_ylabel("loss  1/(2m) Σ (θ·x - y)²")
-    ax.legend()
+    ax.legend(loc="lower left")  # below the early curves, left of momentum's late dive
     ax.set_title("Linear regression on six points")
     return save(fig, plt, out / "optimizers.png")
 

@@ -22,7 +22,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from plotting import pyplot, save  # examples/plotting.py
+from plotting import pyplot, save, subplots  # examples/plotting.py
 
 import autograd
 import nn
@@ -175,12 +175,14 @@ def _plot(figures: dict[str, Any], out: Path) -> str | None:
     plt = pyplot()
     if plt is None:
         return None
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    fig, (left, right) = subplots(plt, 1, 2, figsize=(11, 4))
     for name, curve in figures["curves"].items():
         left.plot(range(1, len(curve) + 1), curve, label=name)
     left.set_xlabel("loss evaluations")
     left.set_ylabel("loss of the W kept")
-    left.legend()
+    # Under the axes: every curve falls from the top left, so no corner inside is free at every
+    # budget.
+    left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False)
     steps, losses = zip(*figures["sweep"])
     right.loglog(steps, losses, "o-")
     right.axhline(figures["original loss"], color="0.6", ls="--", label="loss before the step")

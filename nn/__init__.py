@@ -13,6 +13,7 @@ are activations, initializations, losses, PyTorch's optimizers, ``fit``, saving 
 
 from __future__ import annotations
 
+from autograd.version import __version__ as __version__  # one for all three
 from nn import data
 from nn.io import FORMAT_VERSION, load, save, to_torch
 from nn.losses import (

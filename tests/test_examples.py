@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib.util
 import math
 import os
+import re
+import struct
 import subprocess
 import sys
 from functools import cache
@@ -69,8 +71,28 @@ def test_backprop_basics_gives_the_chain_rule_figures():
 def test_backprop_basics_prints_each_backward_step(capsys):
     load("backprop_basics").main(plot=False)
     out = capsys.readouterr().out
-    assert "f (mul) -> z: local df/dz = 3, 3 x 1 = 3" in out
-    assert "q (add) -> x: local dq/dx = 1, 1 x -4 = -4" in out
+    assert "  q = x + y = -2 + 5 = 3\n  f = q * z = 3 * -4 = -12\n" in out
+    assert "  dz = df * q = 1 * 3 = 3\n" in out
+    assert "  dx = dq * 1 = -4 * 1 = -4\n" in out
+    # Multiplication is `*`, never `x` (there is a variable called x).
+    assert not re.search(r"\d x -?\d", out)
+
+
+def test_backprop_basics_writes_what_python_m_viz_writes(capsys, tmp_path):
+    from viz.cli import CLASSIC, main
+
+    assert CLASSIC[0] == "(x + y) * z" and CLASSIC[1] == {"x": -2.0, "y": 5.0, "z": -4.0}
+    assert main(["--out", str(tmp_path), "--format", "dot", "--no-html"]) == 0
+    cli = capsys.readouterr().out
+    load("backprop_basics").main(plot=False)
+    example = capsys.readouterr().out
+    # The command calls its output `out`; the example labels it f, as in the notes.
+    forward = re.findall(r"^  ((?:q|out) = .*)$", cli, re.M)
+    chain = re.findall(r"(d\w+ \+?= d\w+ \* .*)$", cli, re.M)
+    assert len(forward) == 2 and len(chain) == 4
+    for line in forward + chain:
+        ours = re.sub(r"\b(d?)out\b", r"\1f", line)
+        assert f"  {ours}\n" in example
 
 
 def test_backprop_basics_reproduces_micrograd_readme_figures(capsys):
@@ -302,13 +324,126 @@ SMALL = {
 }
 
 
-@pytest.mark.parametrize("name", SCRIPTS)
-def test_example_saves_a_png(name, tmp_path):
+def png_dpi(path: Path) -> float | None:
+    """Dots per inch from a PNG's pHYs chunk (None when it has none)."""
+    data = path.read_bytes()
+    at = 8
+    while at < len(data):
+        (length,) = struct.unpack(">I", data[at : at + 4])
+        if data[at + 4 : at + 8] == b"pHYs":
+            per_metre, _, unit = struct.unpack(">IIB", data[at + 8 : at + 17])
+            return per_metre * 0.0254 if unit == 1 else None
+        at += 12 + length
+    return None
+
+
+@pytest.mark.parametrize("name", [s for s in SCRIPTS if s != "backprop_basics"])
+def test_example_saves_a_png_for_a_slide(name, tmp_path):
     pytest.importorskip("matplotlib")
+    plotting = load("plotting")
     fig = load(name).main(plot=True, out=tmp_path, **SMALL[name])
     path = Path(fig["plot"])
     assert path == tmp_path / f"{name}.png"
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert 150 <= plotting.DPI <= 200
+    assert png_dpi(path) == pytest.approx(plotting.DPI, abs=0.5)
+
+
+def test_backprop_basics_picture_is_viz_own_at_slide_resolution(tmp_path, dot):
+    import viz
+
+    module = load("backprop_basics")
+    fig = module.main(plot=True, out=tmp_path)
+    path = Path(fig["plot"])
+    assert path == tmp_path / "backprop_basics.png"
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width_px = struct.unpack(">I", data[16:20])[0]
+    # The same picture as SVG says its size in points (1/72 inch): pixels per inch follow.
+    svg = viz.render(module.simple_graph()["f"], tmp_path / "same", format="svg").read_text()
+    width_pt = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
+    assert width_px / (width_pt / 72) == pytest.approx(load("plotting").DPI, rel=0.03)
+
+
+def layout_faults(fig) -> list[str]:
+    """What overlaps in a drawn figure: a legend on plotted points, the figure's title on an
+    axes or its title."""
+    faults = []
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is not None:
+            box = legend.get_window_extent(renderer)
+            xys = [line.get_transform().transform(line.get_xydata()) for line in ax.get_lines()]
+            xys += [c.get_offset_transform().transform(c.get_offsets()) for c in ax.collections]
+            covered = sum(int(box.contains(x, y)) for xy in xys for x, y in xy)
+            if covered:
+                faults.append(f"the legend of {ax.get_title()!r} covers {covered} points")
+    title = fig._suptitle
+    if title is not None:
+        top = title.get_window_extent(renderer)
+        for ax in fig.axes:
+            boxes = [ax.get_window_extent(renderer)]
+            if ax.get_title():
+                boxes.append(ax.title.get_window_extent(renderer))
+            if any(top.overlaps(box) for box in boxes):
+                faults.append(f"the figure title touches the axes {ax.get_title()!r}")
+    return faults
+
+
+FULL = {  # the runs the examples' README shows
+    "hessian": {},
+    "search_strategies": {"budget": 100},
+    "optimizers": {"steps": 200},
+    "learning_slowdown": {"epochs": 300},
+    "numerical_vs_analytic": {},
+    "gradient_descent": {"steps": 100},
+    "iris": {"epochs": 40, "progress": False},
+}
+
+
+@pytest.mark.parametrize("name", sorted(FULL))
+def test_legends_cover_no_curve_and_titles_do_not_touch(name, monkeypatch, tmp_path):
+    pytest.importorskip("matplotlib")
+    module = load(name)
+    faults = []
+    save = module.save
+
+    def check_then_save(fig, plt, path):
+        fig.canvas.draw()  # lays the figure out as saving will (constrained layout)
+        faults.extend(layout_faults(fig))
+        return save(fig, plt, path)
+
+    monkeypatch.setattr(module, "save", check_then_save)
+    assert module.main(plot=True, out=tmp_path, **FULL[name])["plot"]
+    assert faults == []
+
+
+def test_moons_plot_has_axis_labels_and_the_score_zero_contour(monkeypatch, tmp_path):
+    pytest.importorskip("matplotlib")
+    module = load("moons")
+    axes = []
+    save = module.save
+
+    def keep(fig, plt, path):
+        axes.extend(fig.axes)
+        return save(fig, plt, path)
+
+    monkeypatch.setattr(module, "save", keep)
+    module.main(steps=2, plot=True, out=tmp_path, progress=False)
+    (ax,) = axes
+    assert ax.get_xlabel() and ax.get_ylabel()
+    # The boundary is the contour score = 0 of the score itself (interpolated between grid
+    # points, so smooth), not the edge of a 0/1 image of its sign (blocky).
+    lines = [c for c in ax.collections if hasattr(c, "levels") and not c.filled]
+    assert [list(c.levels) for c in lines] == [[0.0]]
+    (filled,) = [c for c in ax.collections if hasattr(c, "levels") and c.filled]
+    assert len(filled.levels) == 3 and filled.levels[1] == 0.0  # two colours, split at 0
+
+
+def test_examples_lay_out_their_figures_with_the_shared_helper():
+    for path in EXAMPLES.glob("*.py"):
+        assert "plt.subplots(" not in path.read_text() or path.stem == "plotting", path.name
 
 
 def test_plots_are_optional_without_matplotlib(monkeypatch, tmp_path, capsys):

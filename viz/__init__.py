@@ -8,6 +8,7 @@ graphs from outside through the public fields (data, grad, op, parents, label, a
 
 from __future__ import annotations
 
+from autograd.version import __version__ as __version__  # one for all three
 from viz.draw import MissingDotWarning, draw, render
 from viz.notation import Names, fmt
 from viz.stepper import backprop_frames, stepper_html

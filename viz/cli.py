@@ -18,6 +18,7 @@ import keyword
 import math
 import re
 import sys
+import textwrap
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -55,17 +56,40 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
+    # The installed `stepgrad` command runs this same main(); say it the way it was run.
+    run_as = Path(sys.argv[0]).stem if sys.argv and sys.argv[0] else ""
+    prog = "stepgrad" if run_as == "stepgrad" else "python -m viz"
+    examples = [
+        ("", "(x + y) * z at x=-2 y=5 z=-4"),
+        (" x=3", "the same at x = 3"),
+        (" 'tanh(a * b + c)' a=0.5 b=-1 c=2", "an expression and its inputs"),
+        (" 'log(x) * y' x=2 y=3 --check", "with a gradient check"),
+        (" --format png --out pictures", "PNG pictures into pictures/"),
+    ]
+    width = max(len(prog + args) for args, _ in examples)
+    signatures = [f"{n}(x, {f.extra})" if f.extra else f"{n}(x)" for n, f in FUNCTIONS.items()]
+    epilog = "\n".join(
+        [
+            "examples:",
+            *(f"  {prog + args:<{width}}  {what}" for args, what in examples),
+            "",
+            "functions (x is any expression; a second argument is a number):",
+            textwrap.fill(", ".join(signatures), 78, initial_indent="  ", subsequent_indent="  "),
+            "",
+            "operators: + - * / ** and parentheses; names get their values from NAME=VALUE",
+        ]
+    )
+    indent = " " * len(f"usage: {prog} ")
     p = _Parser(
-        prog="python -m viz",
-        usage="%(prog)s [EXPR] [NAME=VALUE ...] [--out DIR] [--format {svg,png,dot}] [--no-html]"
-        " [--check]",
+        prog=prog,
+        usage=f"{prog} [EXPR] [NAME=VALUE ...] [--check]\n"
+        f"{indent}[--out DIR] [--format {{svg,png,dot}}] [--no-html]",
         description="Step through backpropagation on an expression, node by node.",
-        epilog=(
-            "Examples: python -m viz | python -m viz 'tanh(a * b + c)' a=0.5 b=-1 c=2 | "
-            f"functions: {', '.join(FUNCTIONS)}"
-        ),
+        epilog=epilog.replace("%", "%%"),  # argparse formats it with %(prog)s
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
+    p.add_argument("--version", action="version", version=f"stepgrad {autograd.__version__}")
     p.add_argument(
         "items",
         nargs="*",
