@@ -50,6 +50,14 @@ def _labels(y: list[int], labels: str) -> list[int]:
     raise ValueError(f"labels must be 'index' (0/1) or 'pm1' (-1/+1), got {labels!r}")
 
 
+def _start(
+    n: Any, noise: Any, seed: int | None
+) -> tuple[float, random.Random, list[list[float]], list[int]]:
+    """A generator's checked size and noise, its random source and empty X and y."""
+    count(n, "n")
+    return _noise(noise), random.Random(seed), [], []
+
+
 def _shuffled(X: list[list[float]], y: list[int], rng: random.Random) -> Data:
     order = list(range(len(X)))
     rng.shuffle(order)
@@ -124,12 +132,8 @@ def make_spiral(
     Arm j has radius r from 0 to 1 at angle 4 j + 4 r (radians) plus Gaussian noise of
     standard deviation ``noise`` on the angle; ``n`` points are split evenly over the arms.
     """
-    count(n, "n")
     count(classes, "classes")
-    sigma = _noise(noise)
-    rng = random.Random(seed)
-    X: list[list[float]] = []
-    y: list[int] = []
+    sigma, rng, X, y = _start(n, noise, seed)
     for j in range(classes):
         m = n // classes + (1 if j < n % classes else 0)
         for r in _linspace(0.0, 1.0, m) if m else []:
@@ -146,11 +150,7 @@ def make_xor(
     then Gaussian noise of standard deviation ``noise`` on the positions. ``labels="pm1"``
     gives -1/+1.
     """
-    count(n, "n")
-    sigma = _noise(noise)
-    rng = random.Random(seed)
-    X: list[list[float]] = []
-    y: list[int] = []
+    sigma, rng, X, y = _start(n, noise, seed)
     for _ in range(n):
         a, b = rng.uniform(-1.0, 1.0), rng.uniform(-1.0, 1.0)
         y.append(int((a > 0) != (b > 0)))

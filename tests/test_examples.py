@@ -71,7 +71,7 @@ def test_backprop_basics_gives_the_chain_rule_figures():
 def test_backprop_basics_prints_each_backward_step(capsys):
     load("backprop_basics").main(plot=False)
     out = capsys.readouterr().out
-    assert "  q = x + y = -2 + 5 = 3\n  f = q * z = 3 * -4 = -12\n" in out
+    assert "  q = x + y = -2 + 5 = 3\n  f = q * z = 3 * (-4) = -12\n" in out
     assert "  dz = df * q = 1 * 3 = 3\n" in out
     assert "  dx = dq * 1 = -4 * 1 = -4\n" in out
     # Multiplication is `*`, never `x` (there is a variable called x).
