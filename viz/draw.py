@@ -16,7 +16,7 @@ import graphviz
 
 from autograd import OPS, Value
 from viz.expr import one_line
-from viz.notation import Names, fmt, graph_nodes, reciprocal_of
+from viz.notation import Names, fmt, reciprocal_of
 
 __all__ = [
     "INSTALL_HINT",
@@ -65,6 +65,7 @@ def layout_size(nodes: list[Value]) -> int:
     rank each edge skips. A value used both early and late (an input feeding every term of a
     long sum) makes long edges, which is what makes dot slow, far more than the node count.
 
+    >>> from viz.notation import graph_nodes
     >>> x = Value(1.0, "x")
     >>> layout_size(graph_nodes(x * x))  # x, the op node, x * x
     3
@@ -74,16 +75,17 @@ def layout_size(nodes: list[Value]) -> int:
     rank: dict[Value, int] = {}
     uses: dict[Value, list[int]] = {}
     total = len(nodes)
+    present = set(nodes)  # a folded constant is not drawn: no edge from it
     for n in nodes:
         if not n.parents:
             continue
-        op = max((rank[p] for p in n.parents if p.parents), default=0) + 1
+        op = max((rank[p] for p in n.parents if p in rank), default=0) + 1
         rank[n] = op + 1
         total += 1
         for p in n.parents:
-            if p.parents:
+            if p in rank:
                 total += op - rank[p] - 1
-            else:  # dot places a leaf just before its first use
+            elif p in present:  # dot places a leaf just before its first use
                 uses.setdefault(p, []).append(op)
     for ranks in uses.values():
         first = min(ranks)
@@ -127,6 +129,7 @@ def groups(names: Names) -> dict[Value, str]:
     """The group (``L0.N1``) of each node that belongs to one, read from dotted parameter
     names: a node using parameters belongs to their common group (a neuron's sum); a one-input
     op on such a node (its activation) and a node adding up nodes of one group join it too."""
+
     def group_of(name: str) -> str:
         return name.rsplit(".", 1)[0] if "." in name else ""
 
@@ -173,8 +176,10 @@ def _box(
     """An HTML-like label: name over data over grad. With ``width`` every cell has that fixed
     width (points), so the box keeps its size whatever text goes in later."""
     border = "2" if bold else "0"
-    cells = [f"<b>{html.escape(name)}</b>" if bold else html.escape(name),
-             html.escape(f"data {data}")]  # fmt: skip
+    cells = [
+        f"<b>{html.escape(name)}</b>" if bold else html.escape(name),
+        html.escape(f"data {data}"),
+    ]
     if grad is not None:
         cells.append(html.escape(f"grad {grad}"))
     size = f' fixedsize="true" width="{width}" height="17"' if width else ""
@@ -245,8 +250,15 @@ def _digraph(
             key = ".".join(parts[:k])
             if key not in subgraphs:
                 sub = graphviz.Digraph(name=f"cluster_{key}")
-                sub.attr(label=key, id=f"c:{key}", style="rounded,dashed", color="#999999",
-                         fontname="Helvetica", fontsize="11", labeljust="l")  # fmt: skip
+                sub.attr(
+                    label=key,
+                    id=f"c:{key}",
+                    style="rounded,dashed",
+                    color="#999999",
+                    fontname="Helvetica",
+                    fontsize="11",
+                    labeljust="l",
+                )
                 subgraphs[key] = sub
     edges: list[tuple[str, str, dict[str, str]]] = []
     for node in shown:
@@ -306,8 +318,9 @@ def _digraph(
 
 def _as_root(root: object, what: str) -> Value:
     if not isinstance(root, Value):
-        raise TypeError(f"{what}: expected a Value (the output of an expression), got "
-                        f"{type(root).__name__}")  # fmt: skip
+        raise TypeError(
+            f"{what}: expected a Value (the output of an expression), got {type(root).__name__}"
+        )
     return root
 
 
@@ -371,8 +384,7 @@ def render(
         names = Names(root, params=params)
         if format != "dot":
             check_size([n for n in names.nodes if names.shown(n)], "render")
-        graph = _digraph(root, rankdir="LR", grads=None, show_grad=True, highlight=(),
-                         names=names)  # fmt: skip
+        graph = _digraph(root, rankdir="LR", grads=None, show_grad=True, highlight=(), names=names)
     if format != "dot" and format not in graphviz.FORMATS:
         raise ValueError(f"render: unknown format {format!r} (try svg, png, pdf or dot)")
     if isinstance(dpi, bool) or not isinstance(dpi, int) or not 0 <= dpi <= 1200:

@@ -12,7 +12,7 @@ import string
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from autograd import OPS, Step, Value, toposort
+from autograd import OPS, Step, Value
 
 __all__ = [
     "Names",
@@ -98,8 +98,10 @@ def param_names(params: object) -> dict[Value, str]:
     elif isinstance(params, Value):
         named = [(params.label or "p0", params)]
     elif isinstance(params, Iterable) and not isinstance(params, str | bytes):
-        named = [(v.label if isinstance(v, Value) and v.label else f"p{i}", v)
-                 for i, v in enumerate(params)]  # fmt: skip
+        named = [
+            (v.label if isinstance(v, Value) and v.label else f"p{i}", v)
+            for i, v in enumerate(params)
+        ]
     else:
         raise TypeError(
             "params must be an nn.Module, a {name: Value} mapping or Values, "
@@ -120,8 +122,9 @@ def clean(label: str, limit: int = MAX_NAME) -> str:
     >>> clean("a\\x00b") == "a\\\\x00b", clean("x" * 30)
     (True, 'xxxxxxxxxxxxxxxxxxxxxxx…')
     """
-    text = unicodedata.normalize("NFKC", label.encode("utf-8", "surrogatepass").decode(
-        "utf-8", "backslashreplace"))  # fmt: skip
+    text = unicodedata.normalize(
+        "NFKC", label.encode("utf-8", "surrogatepass").decode("utf-8", "backslashreplace")
+    )
     if not text.isprintable():
         text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -156,9 +159,7 @@ class Names:
             raise ValueError(f"constants must be 'op' or 'nodes', got {constants!r}")
         self.root = root
         self.nodes = list(nodes) if nodes is not None else graph_nodes(root)
-        self.params: dict[Value, str] = {
-            v: clean(n) for v, n in param_names(params).items()
-        }
+        self.params: dict[Value, str] = {v: clean(n) for v, n in param_names(params).items()}
         self.folded: set[Value] = set()
         if constants == "op":
             for node in self.nodes:
@@ -211,8 +212,11 @@ class Names:
         constant sub-expression."""
         if node in self.folded:
             return True
-        return not node.parents and not node.label and node is not self.root and (
-            node not in self.params
+        return (
+            not node.parents
+            and not node.label
+            and node is not self.root
+            and (node not in self.params)
         )
 
     def shown(self, node: Value) -> bool:
@@ -327,13 +331,13 @@ def local_text(node: Value, index: int, names: Names) -> str:
 
 
 def chain_lines(
-    step: Step, names: Names, seen: dict[Value, float], hide_constants: bool = False
+    step: Step, names: Names, seen: dict[Value, float], hide_folded: bool = False
 ) -> list[str]:
     """The chain rule of one backward step, one line per input: ``dq = dout * z = 1 * -4 = -4``.
 
     ``seen`` maps each node to the gradient it has received so far in this backward pass and
     is updated here; a second contribution is written ``+=`` with the new total. With
-    ``hide_constants`` an input that is a constant (``names.is_constant``) gets no line.
+    ``hide_folded`` a folded constant input (see :class:`Names`) gets no line.
 
     >>> from autograd import backward_steps
     >>> x, y, z = Value(-2.0, "x"), Value(5.0, "y"), Value(-4.0, "z")
@@ -347,7 +351,7 @@ def chain_lines(
     node = step.node
     lines = []
     for i, (p, d, c) in enumerate(step.parents):
-        if hide_constants and names.is_constant(p):
+        if hide_folded and not names.shown(p):
             continue
         before = seen.get(p)
         total = c if before is None else before + c

@@ -223,8 +223,9 @@ Ctrl + wheel or the buttons zoom; the address ends in #step=N, so a step can be 
       tx -= e.deltaX; ty -= e.deltaY; place();
     }
   }, { passive: false });
-  $("zoom-in").addEventListener("click", function () { var c = centre(); zoomAt(1.25, c[0], c[1]); });
-  $("zoom-out").addEventListener("click", function () { var c = centre(); zoomAt(0.8, c[0], c[1]); });
+  function zoomBy(f) { var c = centre(); zoomAt(f, c[0], c[1]); }
+  $("zoom-in").addEventListener("click", function () { zoomBy(1.25); });
+  $("zoom-out").addEventListener("click", function () { zoomBy(0.8); });
   $("fit").addEventListener("click", fit);
 
   // -- collapsing groups (layers, neurons) ------------------------------------------------------
@@ -250,7 +251,8 @@ Ctrl + wheel or the buttons zoom; the address ends in #step=N, so a step can be 
     box.setAttribute("data-group", g);
     var rect = document.createElementNS(ns, "rect");
     rect.setAttribute("x", b.x - pad); rect.setAttribute("y", b.y - pad - 15);
-    rect.setAttribute("width", b.width + 2 * pad); rect.setAttribute("height", b.height + 2 * pad + 15);
+    rect.setAttribute("width", b.width + 2 * pad);
+    rect.setAttribute("height", b.height + 2 * pad + 15);
     rect.setAttribute("rx", 5);
     rect.setAttribute("fill", head ? "none" : "#fdd49e");
     rect.setAttribute("stroke", "#b35806"); rect.setAttribute("stroke-width", "2");
@@ -322,7 +324,9 @@ Ctrl + wheel or the buttons zoom; the address ends in #step=N, so a step can be 
   }
   function collapseLevel(level) {
     collapsed = {};
-    names.forEach(function (g) { if (level && g.split(".").length === level) collapsed[g] = true; });
+    names.forEach(function (g) {
+      if (level && g.split(".").length === level) collapsed[g] = true;
+    });
     applyFolds();
   }
   function clickAt(x, y) {

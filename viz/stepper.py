@@ -23,7 +23,7 @@ from pathlib import Path
 
 import graphviz
 
-from autograd import OPS, Step, Value, reverse
+from autograd import Step, Value, reverse
 from viz.draw import (
     _FILL,
     _HIGHLIGHT,
@@ -34,12 +34,11 @@ from viz.draw import (
     _digraph,
     check_size,
     groups,
-    kind,
     text_width,
 )
 from viz.expr import one_line
-from viz.page import PAGE
 from viz.notation import Names, _formula, chain_lines, clean, fmt, formula, forward_line
+from viz.page import PAGE
 
 __all__ = [
     "COLLAPSE_ABOVE",
@@ -123,7 +122,7 @@ def trace(root: Value, params: object = None, constants: str = "op") -> Trace:
         if not names.shown(step.node):
             continue
         t.steps.append(step)
-        t.lines.append(chain_lines(step, names, seen, hide_constants=True))
+        t.lines.append(chain_lines(step, names, seen, hide_folded=True))
         delta = {step.node: step.grad}
         for p, _, _ in step.parents:
             if names.shown(p):
@@ -159,8 +158,9 @@ def backprop_frames(
     for k, grads in enumerate(t.frames()):
         lit = (t.steps[k - 1].node,) if k else ()
         pictures.append(
-            _digraph(t.root, rankdir=rankdir, grads=grads, show_grad=True, highlight=lit,
-                     names=t.names)  # fmt: skip
+            _digraph(
+                t.root, rankdir=rankdir, grads=grads, show_grad=True, highlight=lit, names=t.names
+            )
         )
     return pictures
 
@@ -177,19 +177,36 @@ def expression_text(root: Value, names: Names, limit: int = 80) -> str:
         if not node.parents or names.is_constant(node) or (uses.get(node, 0) > 1):
             text[node] = names[node]
             continue
-        row = OPS.get(node.op)
-        template = row.formula if row is not None else ""
-        call = not template or (isinstance(template, str) and not template.startswith("{"))
+        mine = _precedence(node)
 
-        def operand(p: Value, call: bool = call) -> str:
+        def operand(p: Value, mine: float = mine) -> str:
             t = text[p]
-            return f"({t})" if " " in t and not call and not names.is_constant(p) else t
+            if not p.parents or names.is_constant(p) or p not in text or t == names[p]:
+                return t
+            theirs = _precedence(p)
+            wrap = theirs < mine < 4 or theirs == mine == 3  # a call has its own parentheses
+            return f"({t})" if wrap else t
 
         text[node] = _formula(node, operand)
         if len(text[node]) > limit:
             return f"{names[root]} = {formula(root, names)}"
     whole = text.get(root, names[root])
     return whole if root.parents and uses.get(root, 0) == 0 else names[root]
+
+
+def _precedence(node: Value) -> float:
+    """How tightly the op's formula binds, read from its written form (not a per-op list):
+    a call or ``|x|`` 4, ``**`` 3, a leading minus 2.5, ``*`` 2, ``+`` 1."""
+    shown = _formula(node, lambda p: "a").strip()
+    if shown.startswith("|") or re.match(r"^\w+\(", shown):
+        return 4
+    if " + " in shown or " - " in shown:
+        return 1
+    if " * " in shown or " / " in shown:
+        return 2
+    if shown.startswith("-"):
+        return 2.5
+    return 3 if "**" in shown else 4
 
 
 # -- the page -----------------------------------------------------------------------------
@@ -215,17 +232,30 @@ def _widths(t: Trace) -> dict[Value, int]:
 def _explain_start(t: Trace, last: int) -> list[list[str]]:
     names = t.names
     blocks = [
-        ["p", "Step 0: not yet computed. The inputs are given; every other value and every"
-              f" gradient is not yet computed (shown as {UNKNOWN})."],  # fmt: skip
+        [
+            "p",
+            "Step 0: not yet computed. The inputs are given; every other value and every"
+            f" gradient is not yet computed (shown as {UNKNOWN}).",
+        ],
     ]
     if t.forward:
-        blocks.append(["p", f"Steps 1 to {len(t.forward)} compute the forward pass, one value"
-                            " at a time in reading order; then backward passes the gradient"
-                            f" from {names[t.root]} back to every input, one node per step."])  # fmt: skip
+        blocks.append(
+            [
+                "p",
+                f"Steps 1 to {len(t.forward)} compute the forward pass, one value"
+                " at a time in reading order; then backward passes the gradient"
+                f" from {names[t.root]} back to every input, one node per step.",
+            ]
+        )
     leaves = t.inputs() + t.parameters()
     if leaves:
-        blocks.append(["pre", "\n".join(f"{names[v]} = {fmt(v.data)}" for v in leaves[:40])
-                       + ("\n..." if len(leaves) > 40 else "")])  # fmt: skip
+        blocks.append(
+            [
+                "pre",
+                "\n".join(f"{names[v]} = {fmt(v.data)}" for v in leaves[:40])
+                + ("\n..." if len(leaves) > 40 else ""),
+            ]
+        )
     del last
     return blocks
 
@@ -236,13 +266,11 @@ def _done(t: Trace) -> list[list[str]]:
     blocks = []
     if ins:
         blocks.append(["p", "Done. Gradients of the inputs:"])
-        blocks.append(["pre", "\n".join(f"{names.grad_name(v)} = {fmt(t.grads[v])}"
-                                         for v in ins)])  # fmt: skip
+        blocks.append(["pre", "\n".join(f"{names.grad_name(v)} = {fmt(t.grads[v])}" for v in ins)])
     ps = t.parameters()
     if ps:
         blocks.append(["p", ("Done. " if not ins else "") + "Gradients of the parameters:"])
-        blocks.append(["pre", "\n".join(f"{names.grad_name(v)} = {fmt(t.grads[v])}"
-                                         for v in ps)])  # fmt: skip
+        blocks.append(["pre", "\n".join(f"{names.grad_name(v)} = {fmt(t.grads[v])}" for v in ps)])
     if not blocks:
         blocks.append(["p", "Done."])
     return blocks
@@ -254,21 +282,34 @@ def _page_data(t: Trace, ids: dict[Value, int]) -> dict[str, object]:
     names = t.names
     total = len(t.forward) + len(t.steps)
     steps: list[dict[str, object]] = [
-        {"label": f"Step 0 of {total}: not yet computed", "lit": -1, "set": [],
-         "text": _explain_start(t, total)}  # fmt: skip
+        {
+            "label": f"Step 0 of {total}: not yet computed",
+            "lit": -1,
+            "set": [],
+            "text": _explain_start(t, total),
+        }
     ]
     for k, node in enumerate(t.forward, start=1):
-        blocks = [["p", f"Forward: {names[node]} is computed from its inputs."],
-                  ["pre", forward_line(node, names)]]  # fmt: skip
+        blocks = [
+            ["p", f"Forward: {names[node]} is computed from its inputs."],
+            ["pre", forward_line(node, names)],
+        ]
         if k == len(t.forward):
-            blocks.append(["p", f"The forward pass is done: {names[t.root]} ="
-                                f" {fmt(t.root.data)}. Next, backward."])  # fmt: skip
-        steps.append({
-            "label": f"Step {k} of {total}: forward, computing {names[node]}",
-            "lit": ids[node],
-            "set": [[ids[node], 1, fmt(node.data), UNKNOWN]],
-            "text": blocks,
-        })  # fmt: skip
+            blocks.append(
+                [
+                    "p",
+                    f"The forward pass is done: {names[t.root]} ="
+                    f" {fmt(t.root.data)}. Next, backward.",
+                ]
+            )
+        steps.append(
+            {
+                "label": f"Step {k} of {total}: forward, computing {names[node]}",
+                "lit": ids[node],
+                "set": [[ids[node], 1, fmt(node.data), UNKNOWN]],
+                "text": blocks,
+            }
+        )
     shown_grad: dict[Value, str] = {}
     for j, (step, lines, delta) in enumerate(zip(t.steps, t.lines, t.deltas), start=1):
         node = step.node
@@ -280,21 +321,29 @@ def _page_data(t: Trace, ids: dict[Value, int]) -> dict[str, object]:
             changes.append([ids[v], 2, fmt(g), old])
         blocks = []
         if j == 1:
-            blocks.append(["p", f"Backward starts at {who} with d{who} = 1 (the output's"
-                                " gradient with respect to itself)."])  # fmt: skip
+            blocks.append(
+                [
+                    "p",
+                    f"Backward starts at {who} with d{who} = 1 (the output's"
+                    " gradient with respect to itself).",
+                ]
+            )
         blocks.append(["p", f"d{who} = {fmt(step.grad)} has arrived at {who}, computed as"])
         blocks.append(["pre", forward_line(node, names)])
-        blocks.append(["p", "The chain rule passes it to each input: d input = d output *"
-                            " local derivative."])  # fmt: skip
+        blocks.append(
+            ["p", "The chain rule passes it to each input: d input = d output * local derivative."]
+        )
         blocks.append(["pre", "\n".join(lines) if lines else "(no inputs with a gradient)"])
         if j == len(t.steps):
             blocks += _done(t)
-        steps.append({
-            "label": f"Step {len(t.forward) + j} of {total}: backward at {who}",
-            "lit": ids[node],
-            "set": changes,
-            "text": blocks,
-        })  # fmt: skip
+        steps.append(
+            {
+                "label": f"Step {len(t.forward) + j} of {total}: backward at {who}",
+                "lit": ids[node],
+                "set": changes,
+                "text": blocks,
+            }
+        )
     if not t.steps:
         steps[-1]["text"] = list(steps[-1]["text"]) + _done(t)  # type: ignore[arg-type]
     where = groups(names)
@@ -315,8 +364,9 @@ def _page_data(t: Trace, ids: dict[Value, int]) -> dict[str, object]:
     return {
         "forward": len(t.forward),
         "steps": steps,
-        "groups": {g: {"members": sorted(m), "head": heads.get(g, -1)}
-                   for g, m in sorted(members.items())},  # fmt: skip
+        "groups": {
+            g: {"members": sorted(m), "head": heads.get(g, -1)} for g, m in sorted(members.items())
+        },
     }
 
 
@@ -403,11 +453,15 @@ class Stepper:
         """What the page says about its size ('' for a small graph)."""
         n = len(self.trace.shown)
         if self.collapsed:
-            return (f"{n} boxes are more than {COLLAPSE_ABOVE} can be read at once: the page"
-                    " opens with each neuron collapsed to one box (click one to expand it).")  # fmt: skip
+            return (
+                f"{n} boxes are more than {COLLAPSE_ABOVE} can be read at once: the page"
+                " opens with each neuron collapsed to one box (click one to expand it)."
+            )
         if n > COLLAPSE_ABOVE:
-            return (f"{n} boxes are more than {COLLAPSE_ABOVE} can be read at once: zoom and"
-                    " drag to move around; the current node is kept in view.")  # fmt: skip
+            return (
+                f"{n} boxes are more than {COLLAPSE_ABOVE} can be read at once: zoom and"
+                " drag to move around; the current node is kept in view."
+            )
         return ""
 
     def html(self) -> str:
@@ -428,16 +482,26 @@ class Stepper:
 
     def _repr_html_(self) -> str:
         doc = html.escape(self.html(), quote=True)
-        return (f'<iframe srcdoc="{doc}" style="width:100%;height:720px;border:1px solid #ddd"'
-                ' title="backpropagation step by step"></iframe>')  # fmt: skip
+        return (
+            f'<iframe srcdoc="{doc}" style="width:100%;height:720px;border:1px solid #ddd"'
+            ' title="backpropagation step by step"></iframe>'
+        )
 
     def _build(self) -> str:
         t = self.trace
         ids = {n: i for i, n in enumerate(t.shown)}
         start = _texts_at_start(t)
-        picture = _digraph(t.root, rankdir=self.rankdir, grads=None, show_grad=True,
-                           highlight=(), names=t.names, texts=start, widths=_widths(t),
-                           clusters=True)  # fmt: skip
+        picture = _digraph(
+            t.root,
+            rankdir=self.rankdir,
+            grads=None,
+            show_grad=True,
+            highlight=(),
+            names=t.names,
+            texts=start,
+            widths=_widths(t),
+            clusters=True,
+        )
         note = ""
         try:
             svg = _svg(picture)
@@ -454,17 +518,20 @@ class Stepper:
             raise ValueError(f"stepper: graphviz's dot failed: {one_line(detail, 200)}") from None
         data = _page_data(t, ids)
         data["collapsed"] = self.collapsed
-        legend = "".join(
-            f'<span class="key"><i style="background:{c}"></i>{w}</span>'
-            for c, w in (
-                (_FILL["output"], "output"),
-                (_FILL["input"], "input"),
-                (_FILL["param"], "parameter"),
-                (_FILL["inner"], "intermediate"),
-                (_FILL["const"], "constant"),
-                (_HIGHLIGHT, "this step"),
+        legend = (
+            "".join(
+                f'<span class="key"><i style="background:{c}"></i>{w}</span>'
+                for c, w in (
+                    (_FILL["output"], "output"),
+                    (_FILL["input"], "input"),
+                    (_FILL["param"], "parameter"),
+                    (_FILL["inner"], "intermediate"),
+                    (_FILL["const"], "constant"),
+                    (_HIGHLIGHT, "this step"),
+                )
             )
-        ) + f'<span class="key">{UNKNOWN} not yet computed</span>'
+            + f'<span class="key">{UNKNOWN} not yet computed</span>'
+        )
         size_note = f'<p id="size-note">{html.escape(self.note)}</p>' if self.note else ""
         fill = {
             "title": html.escape(self.title),
@@ -476,8 +543,9 @@ class Stepper:
             "lit": _HIGHLIGHT,
             "litedge": _HIGHLIGHT_EDGE,
         }
-        return re.sub(r"\{(title|legend|note|svg|data|last|lit|litedge)\}",
-                      lambda m: fill[m.group(1)], PAGE)  # fmt: skip
+        return re.sub(
+            r"\{(title|legend|note|svg|data|last|lit|litedge)\}", lambda m: fill[m.group(1)], PAGE
+        )
 
 
 def stepper_html(
@@ -496,7 +564,6 @@ def stepper_html(
     in view. When ``dot`` is missing the page is still written with every step's arithmetic
     and a note on installing graphviz (and a :class:`MissingDotWarning`). Touches no ``.grad``.
     """
-    return Stepper(root, params=params, title=title, constants=constants,
-                   rankdir=rankdir).save(path)  # fmt: skip
-
-
+    return Stepper(root, params=params, title=title, constants=constants, rankdir=rankdir).save(
+        path
+    )
