@@ -48,7 +48,7 @@ def browser(chromium, chromedriver, tmp_path, monkeypatch):
         "--disable-sync",
         "--no-first-run",
         "--disable-quic",
-        "--window-size=1200,800",
+        "--window-size=1280,800",
     ):
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={tmp_path / 'profile'}")
@@ -62,7 +62,7 @@ def browser(chromium, chromedriver, tmp_path, monkeypatch):
 
 @pytest.fixture
 def page(dot, tmp_path):
-    """A stepper for tanh((x + y) * z) * x: 4 backward steps, so frames 0..4."""
+    """A stepper for tanh((x + y) * z) * x: 4 forward and 4 backward steps, so 0..8."""
     x, y, z = Value(-2.0, "x"), Value(5.0, "y"), Value(-4.0, "z")
     out = ((x + y) * z).tanh() * x
     path = stepper_html(out, tmp_path / "stepper.html")
@@ -77,37 +77,52 @@ def text(driver, element_id: str) -> str:
     return driver.find_element(By.ID, element_id).text
 
 
+BOXES = """return Array.from(document.querySelectorAll('#picture g.node')).map(function (g) {
+  var b = g.getBBox(); return [g.id, b.x, b.y, b.width, b.height]; });"""
+
+
 def test_next_steps_forward_and_updates_the_fragment(browser, page):
     from selenium.webdriver.common.by import By
 
     url, texts = page
     browser.get(url)
-    assert text(browser, "step-label") == "Step 0 of 4: forward pass"
+    assert text(browser, "step-label") == "Step 0 of 8: not yet computed"
+    assert "not yet computed" in text(browser, "explain")
     assert browser.find_element(By.ID, "prev").get_attribute("disabled") is not None
-    assert browser.find_elements(By.CSS_SELECTOR, "#picture svg")
     browser.find_element(By.ID, "next").click()
-    assert text(browser, "step-label").startswith("Step 1 of 4")
+    assert text(browser, "step-label").startswith("Step 1 of 8: forward")
     assert browser.current_url.endswith("#step=1")
+    browser.get(url + "#step=5")
+    assert text(browser, "step-label").startswith("Step 5 of 8: backward")
     explain = text(browser, "explain")
     assert all(line in explain for line in texts[0])
-    browser.find_element(By.ID, "next").click()
-    assert text(browser, "step-label").startswith("Step 2 of 4")
-    assert browser.current_url.endswith("#step=2")
-    browser.find_element(By.ID, "prev").click()
-    assert browser.current_url.endswith("#step=1")
 
 
-def test_fragment_opens_that_step(browser, page):
+def test_fragment_opens_that_step_and_values_fill_in(browser, page):
     from selenium.webdriver.common.by import By
 
     url, texts = page
-    browser.get(url + "#step=3")
-    assert text(browser, "step-label").startswith("Step 3 of 4")
-    assert browser.find_element(By.ID, "slider").get_attribute("value") == "3"
-    explain = text(browser, "explain")
-    assert all(line in explain for line in texts[2])
-    # the highlighted box in the picture is the node of step 3
-    assert browser.find_elements(By.CSS_SELECTOR, '#picture svg polygon[fill="#ffe34d"]')
+    browser.get(url + "#step=7")
+    assert text(browser, "step-label").startswith("Step 7 of 8")
+    assert browser.find_element(By.ID, "slider").get_attribute("value") == "7"
+    assert all(line in text(browser, "explain") for line in texts[2])
+    assert browser.find_elements(By.CSS_SELECTOR, '#picture polygon[fill="#ffe34d"]')
+    svg = browser.find_element(By.CSS_SELECTOR, "#picture svg").text
+    assert "grad 1" in svg and "data ?" not in svg
+    browser.get(url + "#step=0")
+    browser.refresh()
+    svg = browser.find_element(By.CSS_SELECTOR, "#picture svg").text
+    assert "data ?" in svg and "grad ?" in svg and "data -2" in svg
+
+
+def test_every_box_keeps_its_place_at_every_step(browser, page):
+    url, _ = page
+    seen = []
+    for step in (0, 1, 4, 8):
+        browser.get(url + f"#step={step}")
+        browser.refresh()
+        seen.append(browser.execute_script(BOXES))
+    assert len(seen[0]) > 5 and all(boxes == seen[0] for boxes in seen)
 
 
 def test_arrow_keys_and_slider_step(browser, page):
@@ -118,18 +133,36 @@ def test_arrow_keys_and_slider_step(browser, page):
     browser.get(url + "#step=2")
     body = browser.find_element(By.TAG_NAME, "body")
     body.send_keys(Keys.ARROW_RIGHT)
-    assert text(browser, "step-label").startswith("Step 3 of 4")
+    assert text(browser, "step-label").startswith("Step 3 of 8")
     body.send_keys(Keys.ARROW_LEFT)
     body.send_keys(Keys.ARROW_LEFT)
-    assert text(browser, "step-label").startswith("Step 1 of 4")
-    assert browser.current_url.endswith("#step=1")
+    assert text(browser, "step-label").startswith("Step 1 of 8")
     browser.execute_script(
-        "const s = document.getElementById('slider'); s.value = '4';"
+        "const s = document.getElementById('slider'); s.value = '8';"
         "s.dispatchEvent(new Event('input'));"
     )
-    assert text(browser, "step-label").startswith("Step 4 of 4")
-    assert "Done: dx =" in text(browser, "explain")
-    assert browser.current_url.endswith("#step=4")
+    assert text(browser, "step-label").startswith("Step 8 of 8")
+    assert "dx =" in text(browser, "explain") and "Done" in text(browser, "explain")
+    assert browser.current_url.endswith("#step=8")
+
+
+def test_zoom_buttons_change_the_scale(browser, page):
+    from selenium.webdriver.common.by import By
+
+    url, _ = page
+    browser.get(url)
+
+    def scale() -> float:
+        return float(browser.find_element(By.ID, "stage").get_attribute("data-scale"))
+
+    before = scale()
+    browser.find_element(By.ID, "zoom-in").click()
+    assert scale() == pytest.approx(before * 1.25)
+    browser.find_element(By.ID, "zoom-out").click()
+    browser.find_element(By.ID, "zoom-out").click()
+    assert scale() == pytest.approx(before * 0.8)
+    browser.find_element(By.ID, "fit").click()
+    assert scale() > 0
 
 
 def test_play_advances_by_itself(browser, page):
@@ -137,7 +170,31 @@ def test_play_advances_by_itself(browser, page):
     from selenium.webdriver.support.ui import WebDriverWait
 
     url, _ = page
-    browser.get(url + "#step=3")
+    browser.get(url + "#step=7")
     browser.find_element(By.ID, "play").click()
-    WebDriverWait(browser, 10).until(lambda d: d.current_url.endswith("#step=4"))
+    WebDriverWait(browser, 10).until(lambda d: d.current_url.endswith("#step=8"))
     WebDriverWait(browser, 5).until(lambda d: text(d, "play") == "Play")  # stops at the end
+
+
+def test_the_3_input_neuron_is_readable_at_1280x800(browser, dot, tmp_path):
+    xs = [Value(v, f"x{i + 1}") for i, v in enumerate([2.0, -1.0, 0.5])]
+    ws = [Value(v, f"w{i + 1}") for i, v in enumerate([-3.0, 1.0, 0.7])]
+    b = Value(6.8813735870195432, "b")
+    out = (ws[0] * xs[0] + ws[1] * xs[1] + ws[2] * xs[2] + b).tanh()
+    browser.get(stepper_html(out, tmp_path / "n.html").as_uri() + "#step=5")
+    heights = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#picture g.node text'))"
+        ".map(function (t) { return t.getBoundingClientRect().height; });"
+    )
+    assert heights and min(heights) >= 11
+
+
+def test_injected_labels_stay_text(browser, dot, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    bad = ["</script><script>window.pwned=1</script>", '"><img src=x onerror="window.pwned=1">']
+    out = Value(1.0, bad[0]) * Value(2.0, bad[1])
+    browser.get(stepper_html(out, tmp_path / "x.html", title=bad[1]).as_uri() + "#step=2")
+    assert browser.execute_script("return window.pwned") is None
+    assert not browser.find_elements(By.CSS_SELECTOR, "img")
+    assert "<img" in text(browser, "title")

@@ -212,11 +212,48 @@ def test_check_prints_the_table_and_passes(capsys, tmp_path):
     assert row[1] == fmt(x.grad) and abs(float(row[2]) - x.grad) < 1e-5
 
 
-def test_check_fails_at_a_kink_with_status_1(capsys, tmp_path):
-    code, out, err = run(capsys, "relu(x)", "x=0", "--check", "--out", str(tmp_path))
+@pytest.mark.parametrize("expr", ["relu(x)", "abs(x) * 2", "relu(x - 1)"])
+def test_check_at_a_kink_says_so_in_one_line(capsys, tmp_path, expr):
+    value = "x=1" if "- 1" in expr else "x=0"
+    code, out, err = run(capsys, expr, value, "--check", "--out", str(tmp_path), "--no-html")
     assert code == 1
-    assert "gradcheck failed" in out and "mismatch" in out
-    assert err.strip() == "viz: gradcheck failed: analytic and numerical gradients disagree"
+    assert "analytic" not in out and "mismatch" not in out  # no tables
+    assert err.count("\n") == 1 and "derivative is not defined" in err
+
+
+def test_dpi_sets_the_png_resolution(capsys, tmp_path, dot):
+    import struct
+
+    def width(path: Path) -> int:
+        return struct.unpack(">I", path.read_bytes()[16:20])[0]
+
+    run(capsys, "--out", str(tmp_path / "a"), "--format", "png", "--no-html")
+    run(capsys, "--out", str(tmp_path / "b"), "--format", "png", "--no-html", "--dpi", "72")
+    default, low = width(tmp_path / "a" / "graph.png"), width(tmp_path / "b" / "graph.png")
+    assert default > 2 * low and default >= 600
+
+
+def test_fullwidth_names_are_the_names_python_reads(capsys, tmp_path):
+    code, out, err = run(capsys, "\uff58 * 2", "\uff58=3", "--out", str(tmp_path), "--no-html")
+    assert code == 0, err
+    assert gradients(out) == {"dx": "2"}
+
+
+@pytest.mark.parametrize("argv", [["--out", ""], ["--out", "  "], ["--dpi", "0", "--dpi", "-5"]])
+def test_empty_out_and_bad_dpi_are_refused(capsys, tmp_path, monkeypatch, argv):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and err.count("\n") == 1 and out == ""
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("size", [20_000, 100_000])
+def test_a_huge_name_is_shortened_not_an_error(capsys, tmp_path, dot, size):
+    name = "v" * size
+    code, out, err = run(capsys, f"{name} * 2", f"{name}=3", "--out", str(tmp_path))
+    assert code == 0 and err == ""
+    assert (tmp_path / "graph.svg").exists() and (tmp_path / "stepper.html").exists()
+    assert max(len(line) for line in out.splitlines()) < 400
 
 
 def test_without_dot_the_source_is_written_and_one_line_says_how_to_install(
@@ -252,11 +289,11 @@ def test_long_edges_skip_the_picture(capsys, tmp_path):
     assert code == 0 and "too slow to draw" in out and not list(tmp_path.iterdir())
 
 
-def test_a_big_graph_skips_only_the_stepper(capsys, tmp_path):
-    expr = "x" + " * 1.01" * 200  # 401 nodes: one picture is fine, 200 are too many
+def test_a_big_graph_gets_a_stepper_and_a_note(capsys, tmp_path):
+    expr = "x" + " * 1.01" * 200  # 201 boxes: laid out once, more than can be read at once
     code, out, _ = run(capsys, expr, "x=1", "--out", str(tmp_path), "--format", "dot")
-    assert code == 0 and "stepper skipped" in out
-    assert [p.name for p in tmp_path.iterdir()] == ["graph.dot"]
+    assert code == 0 and "can be read at once" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.dot", "stepper.html"]
 
 
 def test_unwritable_out_dir_is_one_line(capsys, tmp_path):

@@ -87,7 +87,7 @@ def fill_of(src: str, name: str) -> str:
 def test_leaves_parameters_constants_and_output_are_told_apart():
     x, w = Value(1.0, "x"), Value(0.5, "w")
     out = (w * x + 2.0).tanh()
-    src = draw(out, params=[w]).source
+    src = draw(out, params=[w], constants="nodes").source
     fills = {name: fill_of(src, name) for name in ("x", "w", "2", "q", "out")}
     assert len(set(fills.values())) == 5, fills
     out_line = [b for b in node_lines(src) if ">out<" in b][0]
@@ -133,7 +133,10 @@ def test_draw_of_a_10000_node_chain_works_without_recursion():
         out = out * 1.0001
     src = draw(out).source
     assert len(op_lines(src)) == 10_000
-    assert len(node_lines(src)) == 20_001  # x, 10,000 constants, 10,000 products
+    assert len(node_lines(src)) == 10_001  # x and 10,000 products; constants on their ops
+    assert '"* 1.0001"' in src
+    nodes = draw(out, constants="nodes").source
+    assert len(node_lines(nodes)) == 20_001  # micrograd's drawing: every constant a box
 
 
 def test_layout_size_grows_with_long_edges_not_just_nodes():
@@ -180,3 +183,50 @@ def test_render_without_dot_writes_the_source_and_says_how_to_install(tmp_path, 
 def test_render_rejects_an_unknown_format(tmp_path):
     with pytest.raises(ValueError, match="unknown format"):
         render(Value(1.0), tmp_path / "g", format="docx")
+
+
+def test_constants_are_written_on_their_op_without_a_box():
+    x = Value(2.0, "x")
+    out = (x * 3.0 + 1.0) / Value(4.0)
+    src = draw(out).source
+    ops = " ".join(op_lines(src))
+    assert '"* 3"' in ops and '"+ 1"' in ops and '"÷ 4"' in ops
+    assert not any(">3<" in b or ">4<" in b or ">1<" in b for b in node_lines(src))
+
+
+def test_params_are_named_and_coloured_from_a_module_or_mapping():
+    import random
+
+    import nn
+
+    random.seed(0)
+    model = nn.MLP(2, [2, 1])
+    out = model([Value(1.0, "x1"), Value(-1.0, "x2")])
+    src = draw(out, params=model).source
+    for name in ("L0.N0.w0", "L0.N1.b", "L1.N0.w1", "L1.N0.b"):
+        assert fill_of(src, name) == "#fdd49e"
+    w = model.layers[0].neurons[0].w[0]
+    assert fill_of(draw(w * 2.0, params={"first": w}).source, "first") == "#fdd49e"
+
+
+def test_draw_of_a_number_is_a_one_line_type_error():
+    with pytest.raises(TypeError, match="draw: expected a Value") as err:
+        draw(3.0)
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("label", ["a\0b", "x" * 20_000, "\ud800bad", "<&>\n\t"])
+def test_hostile_labels_are_shortened_and_render(dot, tmp_path, label):
+    out = Value(1.0, label) * 2.0
+    path = render(out, tmp_path / "g", format="svg")
+    assert path.stat().st_size < 20_000
+
+
+def test_render_refuses_a_graph_too_big_to_lay_out(tmp_path):
+    x = Value(0.5, "x")
+    out = x
+    for _ in range(10_000):
+        out = out * 1.0001
+    with pytest.raises(ValueError, match="render: the graph has 10001 nodes"):
+        render(out, tmp_path / "g", format="svg")
+    assert render(out, tmp_path / "g", format="dot").exists()  # the source is cheap

@@ -19,29 +19,32 @@ import math
 import re
 import sys
 import textwrap
+import unicodedata
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
 import autograd
-from autograd import GradcheckError, Value, gradcheck, numerical_grad
-from viz.draw import INSTALL_HINT, MissingDotWarning, layout_size, render
+from autograd import OPS, GradcheckError, Value, gradcheck, numerical_grad
+from viz.draw import (
+    INSTALL_HINT,
+    MAX_DRAW_NODES,
+    MAX_DRAW_SIZE,
+    MissingDotWarning,
+    layout_size,
+    render,
+)
 from viz.expr import FUNCTIONS, Expression, Refusal, one_line, parse
 from viz.notation import fmt, forward_line
-from viz.stepper import Trace, stepper_html, trace
+from viz.stepper import Stepper, Trace, trace
 
-__all__ = ["main", "CLASSIC", "MAX_DRAW_NODES", "MAX_DRAW_SIZE", "MAX_STEPPER_NODES"]
+__all__ = ["main", "CLASSIC", "MAX_DRAW_NODES", "MAX_DRAW_SIZE"]
 
 CLASSIC = ("(x + y) * z", {"x": -2.0, "y": 5.0, "z": -4.0})
-# Above these sizes the picture (one dot layout) or the stepper (one layout per step) would
-# take too long; the numbers are still printed. Sizes are viz.draw.layout_size, which counts
-# the long edges that make dot slow (a value used both early and late); the limits keep one
-# layout to a few seconds on one core.
-MAX_DRAW_NODES = 2000
-MAX_DRAW_SIZE = 12_000
-MAX_STEPPER_NODES = 300
-MAX_STEPPER_WORK = 150_000  # steps * layout size
+# Above MAX_DRAW_NODES / MAX_DRAW_SIZE (viz.draw) one dot layout would take too long: the
+# numbers are still printed, the picture and the stepper are skipped. The stepper lays the
+# graph out once, so it has the picture's limit.
 
 _ASSIGNMENT = re.compile(r"^\s*[^\W\d]\w*\s*=(?!=)")
 
@@ -132,7 +135,7 @@ def _values(pairs: Sequence[str]) -> dict[str, float]:
     values: dict[str, float] = {}
     for pair in pairs:
         name, eq, text = pair.partition("=")
-        name = name.strip()
+        name = unicodedata.normalize("NFKC", name.strip())  # as Python reads identifiers
         if not eq:
             raise Refusal(f"expected NAME=VALUE, got {one_line(pair)!r}")
         if not name.isidentifier() or keyword.iskeyword(name):
@@ -170,6 +173,10 @@ def _check(expression: Expression, values: dict[str, float], out: TextIO) -> int
     if not names:
         print("\ngradient check: nothing to check (the expression has no inputs)", file=out)
         return 0
+    kink = _at_kink(expression.build(values)[0])
+    if kink:
+        print(f"viz: gradient check not made: {kink}", file=sys.stderr)
+        return 1
     xs = [values[n] for n in names]
 
     def f(*vs: Value) -> Value:
@@ -194,7 +201,27 @@ def _check(expression: Expression, values: dict[str, float], out: TextIO) -> int
     return 0
 
 
-def _write(t: Trace, args: argparse.Namespace, out: TextIO) -> None:
+def _at_kink(root: Value) -> str:
+    """'relu(x) at 0: ...' when some node sits on a kink of its op (a point where its row says
+    the derivative jumps), where a numerical check cannot agree; else ''."""
+    from viz.notation import Names, graph_nodes
+
+    nodes = graph_nodes(root)
+    names = Names(root, nodes)
+    for node in nodes:
+        row = OPS.get(node.op)
+        if row is None or row.smooth or not node.parents:
+            continue
+        x = node.parents[0].data
+        if x in row.kinks:
+            return (
+                f"{row.title or row.name}({names[node.parents[0]]}) is at {fmt(x)}, where its"
+                " derivative is not defined (the engine uses a one-sided value there)"
+            )
+    return ""
+
+
+def _write(t: Trace, args: argparse.Namespace, out: TextIO, title: str) -> None:
     count = len(t.nodes)
     if count > MAX_DRAW_NODES:
         print(
@@ -216,18 +243,12 @@ def _write(t: Trace, args: argparse.Namespace, out: TextIO) -> None:
     note = ""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", MissingDotWarning)
-        written.append(render(t.root, folder / "graph", format=args.format))
-        work = len(t.steps) * size
-        if args.no_html:
-            pass
-        elif count > MAX_STEPPER_NODES or work > MAX_STEPPER_WORK:
-            note = (
-                f"note: stepper skipped: {len(t.steps)} steps of a {count}-node graph would take"
-                f" too long to draw (limits: {MAX_STEPPER_NODES} nodes, steps * layout size"
-                f" {MAX_STEPPER_WORK})"
-            )
-        else:
-            written.append(stepper_html(t.root, folder / "stepper.html"))
+        written.append(render(t.root, folder / "graph", format=args.format, dpi=args.dpi))
+        if not args.no_html:
+            stepper = Stepper(t.root, title=title)
+            written.append(stepper.save(folder / "stepper.html"))
+            if stepper.note:
+                note = f"note: {stepper.note}"
     print(file=out)
     for path in written:
         print(f"wrote {path}", file=out)
@@ -241,11 +262,26 @@ def _write(t: Trace, args: argparse.Namespace, out: TextIO) -> None:
         )
 
 
+def _options(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    p.add_argument(
+        "--dpi",
+        type=int,
+        default=0,
+        metavar="N",
+        help="resolution of a PNG picture (default 180: sharp on a projected slide)",
+    )
+    return p
+
+
 def _run(argv: list[str], out: TextIO) -> int:
     try:
-        args = _parser().parse_intermixed_args(_protect(argv))
+        args = _options(_parser()).parse_intermixed_args(_protect(argv))
     except SystemExit as done:  # --help
         return int(done.code or 0)
+    if not args.out.strip():
+        raise _Usage("--out needs a folder name (got an empty one)")
+    if not 1 <= args.dpi <= 1200 and args.dpi != 0:
+        raise _Usage(f"--dpi must be from 1 to 1200, got {args.dpi}")
     items = list(args.items)
     if items and not _ASSIGNMENT.match(items[0]):
         text, values = items[0], _values(items[1:])
@@ -256,17 +292,16 @@ def _run(argv: list[str], out: TextIO) -> int:
     if unused:
         raise Refusal(f"{', '.join(unused)} given a value but not in the expression")
     root, inputs = expression.build(values)
-    t = trace(root, keep_frames=False)
+    t = trace(root)
     root.backward()  # our own graph: fill .grad so the picture shows the gradients
 
     print(f"expression: {one_line(text, 200)}", file=out)
     if expression.names:
-        at = ", ".join(f"{n} = {fmt(values[n])}" for n in expression.names)
+        at = ", ".join(f"{t.names[inputs[n]]} = {fmt(values[n])}" for n in expression.names)
         print(f"at: {at}", file=out)
-    inner = [n for n in t.nodes if n.parents]
-    if inner:
+    if t.forward:
         print("\nforward pass:", file=out)
-        for node in inner:
+        for node in t.forward:
             print(f"  {forward_line(node, t.names)}", file=out)
     print(f"value: {t.names[root]} = {fmt(root.data)}", file=out)
     print("\nbackward pass, one step per node (d input = d output * local derivative):", file=out)
@@ -274,10 +309,10 @@ def _run(argv: list[str], out: TextIO) -> int:
     print("\ngradients:", file=out)
     if not inputs:
         print("  (the expression has no named inputs)", file=out)
-    for name, leaf in inputs.items():
-        print(f"  d{name} = {fmt(t.grads[leaf])}", file=out)
+    for leaf in inputs.values():
+        print(f"  {t.names.grad_name(leaf)} = {fmt(t.grads[leaf])}", file=out)
     status = _check(expression, values, out) if args.check else 0
-    _write(t, args, out)
+    _write(t, args, out, one_line(text, 200))
     return status
 
 

@@ -7,6 +7,7 @@ The graph is read from outside through the public fields ``data``, ``grad``, ``o
 from __future__ import annotations
 
 import html
+import subprocess
 import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -14,9 +15,28 @@ from pathlib import Path
 import graphviz
 
 from autograd import OPS, Value
-from viz.notation import Names, fmt, graph_nodes
+from viz.expr import one_line
+from viz.notation import Names, fmt, reciprocal_of
 
-__all__ = ["draw", "render", "layout_size", "MissingDotWarning", "INSTALL_HINT"]
+__all__ = [
+    "INSTALL_HINT",
+    "MAX_DRAW_NODES",
+    "MAX_DRAW_SIZE",
+    "MissingDotWarning",
+    "check_size",
+    "draw",
+    "groups",
+    "kind",
+    "layout_size",
+    "render",
+]
+
+# Above these sizes one dot layout would take more than a few seconds on one core, so render
+# and the stepper refuse (the CLI says so and still prints the numbers). Sizes are
+# layout_size, which counts the long edges that make dot slow (a value used early and late).
+MAX_DRAW_NODES = 2000
+MAX_DRAW_SIZE = 12_000
+PNG_DPI = 180  # a PNG's default resolution: a 5-node graph comes out about 1000 pixels wide
 
 INSTALL_HINT = (
     "install graphviz to get pictures (apt-get install graphviz, brew install graphviz, "
@@ -45,6 +65,7 @@ def layout_size(nodes: list[Value]) -> int:
     rank each edge skips. A value used both early and late (an input feeding every term of a
     long sum) makes long edges, which is what makes dot slow, far more than the node count.
 
+    >>> from viz.notation import graph_nodes
     >>> x = Value(1.0, "x")
     >>> layout_size(graph_nodes(x * x))  # x, the op node, x * x
     3
@@ -54,16 +75,17 @@ def layout_size(nodes: list[Value]) -> int:
     rank: dict[Value, int] = {}
     uses: dict[Value, list[int]] = {}
     total = len(nodes)
+    present = set(nodes)  # a folded constant is not drawn: no edge from it
     for n in nodes:
         if not n.parents:
             continue
-        op = max((rank[p] for p in n.parents if p.parents), default=0) + 1
+        op = max((rank[p] for p in n.parents if p in rank), default=0) + 1
         rank[n] = op + 1
         total += 1
         for p in n.parents:
-            if p.parents:
+            if p in rank:
                 total += op - rank[p] - 1
-            else:  # dot places a leaf just before its first use
+            elif p in present:  # dot places a leaf just before its first use
                 uses.setdefault(p, []).append(op)
     for ranks in uses.values():
         first = min(ranks)
@@ -71,35 +93,122 @@ def layout_size(nodes: list[Value]) -> int:
     return total
 
 
-def _op_text(node: Value) -> str:
-    """The op's symbol from its row (``+``, ``** 2``, ``leaky_relu(0.1)``), else its name."""
+def _op_text(node: Value, names: Names | None = None) -> str:
+    """The op's symbol from its row (``+``, ``** 2``, ``leaky_relu(0.1)``), else its name; a
+    folded constant input is written on it (``* 3``, ``÷ 3``, ``2 +``)."""
     row = OPS.get(node.op)
     if row is None or not row.symbol:
-        return node.op if node.arg is None else f"{node.op}({fmt(node.arg)})"
-    return row.symbol.format(arg=fmt(node.arg) if node.arg is not None else "")
+        text = node.op if node.arg is None else f"{node.op}({fmt(node.arg)})"
+    else:
+        text = row.symbol.format(arg=fmt(node.arg) if node.arg is not None else "")
+    if names is None or len(node.parents) != 2:
+        return text
+    first, second = (names.is_constant(p) for p in node.parents)
+    if second and not first:
+        c = reciprocal_of(node.parents[1])
+        if c is not None and not c.parents:
+            return f"÷ {fmt(c.data)}"  # a / c is built as a * c ** -1
+        return f"{text} {names[node.parents[1]]}"
+    if first and not second:
+        return f"{names[node.parents[0]]} {text}"
+    return text
 
 
-def _kind(node: Value, root: Value, params: set[Value]) -> str:
-    if node is root:
+def kind(node: Value, names: Names) -> str:
+    """What a node is, for its colour: output, param, input, const or inner."""
+    if node is names.root:
         return "output"
-    if node in params:
+    if node in names.params:
         return "param"
     if node.parents:
-        return "inner"
+        return "const" if names.is_constant(node) else "inner"
     return "input" if node.label else "const"
 
 
-def _box(name: str, data: str, grad: str | None, fill: str, bold: bool) -> str:
-    """An HTML-like label: a one-row table of name | data | grad."""
+def groups(names: Names) -> dict[Value, str]:
+    """The group (``L0.N1``) of each node that belongs to one, read from dotted parameter
+    names: a node using parameters belongs to their common group (a neuron's sum); a one-input
+    op on such a node (its activation) and a node adding up nodes of one group join it too."""
+
+    def group_of(name: str) -> str:
+        return name.rsplit(".", 1)[0] if "." in name else ""
+
+    where: dict[Value, str] = {}
+    inner: set[Value] = set()  # in a group because it uses parameters (not an activation)
+    for node in names.nodes:
+        if node in names.params:
+            g = group_of(names.params[node])
+            if g:
+                where[node] = g
+            continue
+        if not node.parents or not names.shown(node):
+            continue
+        own = [where[p] for p in node.parents if p in names.params and p in where]
+        live = [p for p in node.parents if names.shown(p)]
+        if own:
+            common = own[0].split(".")
+            for g in own[1:]:
+                parts = g.split(".")
+                k = 0
+                while k < min(len(common), len(parts)) and common[k] == parts[k]:
+                    k += 1
+                common = common[:k]
+            if common:
+                where[node] = ".".join(common)
+                inner.add(node)
+        elif live and all(p in inner and where[p] == where[live[0]] for p in live):
+            row = OPS.get(node.op)
+            if len(live) >= 2 or (row is not None and row.arity == 1):
+                where[node] = where[live[0]]
+                if len(live) >= 2:
+                    inner.add(node)
+    return where
+
+
+def _box(
+    name: str,
+    data: str,
+    grad: str | None,
+    fill: str,
+    bold: bool,
+    width: int = 0,
+) -> str:
+    """An HTML-like label: name over data over grad. With ``width`` every cell has that fixed
+    width (points), so the box keeps its size whatever text goes in later."""
     border = "2" if bold else "0"
-    cells = [f"<b>{html.escape(name)}</b>" if bold else html.escape(name), f"data {data}"]
+    cells = [
+        f"<b>{html.escape(name)}</b>" if bold else html.escape(name),
+        html.escape(f"data {data}"),
+    ]
     if grad is not None:
-        cells.append(f"grad {grad}")
-    row = "".join(f"<td>{c}</td>" for c in cells)
+        cells.append(html.escape(f"grad {grad}"))
+    size = f' fixedsize="true" width="{width}" height="17"' if width else ""
+    rows = "".join(f"<tr><td{size}>{c}</td></tr>" for c in cells)
     return (
-        f'<<table border="{border}" cellborder="1" cellspacing="0" cellpadding="4" '
-        f'bgcolor="{fill}"><tr>{row}</tr></table>>'
+        f'<<table border="{border}" cellborder="1" cellspacing="0" cellpadding="3" '
+        f'bgcolor="{fill}">{rows}</table>>'
     )
+
+
+def text_width(text: str) -> int:
+    """Width in points that ``text`` needs at 11 pt Helvetica (Liberation Sans), with room."""
+    return int(6.1 * len(text)) + 8
+
+
+def check_size(nodes: list[Value], what: str) -> None:
+    """Refuse (one-line ValueError) a graph too big for ``dot`` to lay out in a few seconds."""
+    count = len(nodes)
+    if count > MAX_DRAW_NODES:
+        raise ValueError(
+            f"{what}: the graph has {count} nodes, more than {MAX_DRAW_NODES} can be laid out in"
+            " reasonable time (draw(...).source or format='dot' still give the source)"
+        )
+    size = layout_size(nodes)
+    if size > MAX_DRAW_SIZE:
+        raise ValueError(
+            f"{what}: the graph has {count} nodes but long edges (layout size {size} >"
+            f" {MAX_DRAW_SIZE}), too slow to lay out"
+        )
 
 
 def _digraph(
@@ -109,61 +218,110 @@ def _digraph(
     grads: Mapping[Value, float] | None,
     show_grad: bool,
     highlight: Iterable[Value],
-    params: Iterable[Value],
-    nodes: list[Value] | None = None,
+    params: object = None,
     names: Names | None = None,
+    texts: Mapping[Value, tuple[str, str]] | None = None,
+    widths: Mapping[Value, int] | None = None,
+    clusters: bool = False,
 ) -> graphviz.Digraph:
-    """Build the picture; ``grads`` (when given) replaces ``.grad``, a missing entry is blank."""
+    """Build the picture. ``grads`` (when given) replaces ``.grad``, a missing entry is blank;
+    ``texts`` (when given) gives every box's data and grad text. ``widths`` fixes each box's
+    width and names every node, op and edge with an id (``v3``, ``v3_op``, ``e5``) for the
+    stepper's script; ``clusters`` draws each parameter group (``L0.N1``) as a cluster."""
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"draw: rankdir must be one of LR, RL, TB, BT, got {rankdir!r}")
-    nodes = graph_nodes(root) if nodes is None else nodes
-    names = Names(root, nodes) if names is None else names
+    names = Names(root, params=params) if names is None else names
+    shown = [n for n in names.nodes if names.shown(n)]
     marked = set(highlight)
-    param_set = set(params)
-    ids = {n: f"v{i}" for i, n in enumerate(nodes)}
-    attrs = {"rankdir": rankdir}
-    if len(nodes) > 100:
+    ids = {n: f"v{i}" for i, n in enumerate(shown)}
+    attrs = {"rankdir": rankdir, "ranksep": "0.25", "nodesep": "0.12", "ordering": "in"}
+    if len(shown) > 100:
         # Cap dot's network-simplex iterations for node placement: big graphs lay out in
         # seconds instead of minutes, and the pictures look the same to the eye.
         attrs["nslimit"] = "2"
     g = graphviz.Digraph(graph_attr=attrs)
     g.attr("node", shape="plain", fontname="Helvetica", fontsize="11")
     g.attr("edge", arrowsize="0.6", color="#555555")
-    for node in nodes:
-        if grads is None:
-            grad: str | None = fmt(node.grad)
+    where = groups(names) if clusters else {}
+    subgraphs: dict[str, graphviz.Digraph] = {}
+    for name in sorted(set(where.values()), key=lambda s: (s.count("."), s)):
+        parts = name.split(".")
+        for k in range(1, len(parts) + 1):
+            key = ".".join(parts[:k])
+            if key not in subgraphs:
+                sub = graphviz.Digraph(name=f"cluster_{key}")
+                sub.attr(
+                    label=key,
+                    id=f"c:{key}",
+                    style="rounded,dashed",
+                    color="#999999",
+                    fontname="Helvetica",
+                    fontsize="11",
+                    labeljust="l",
+                )
+                subgraphs[key] = sub
+    edges: list[tuple[str, str, dict[str, str]]] = []
+    for node in shown:
+        if texts is not None:
+            data, grad = texts[node]
         else:
-            grad = fmt(grads[node]) if node in grads else ""
-        kind = _kind(node, root, param_set)
+            data = fmt(node.data)
+            if grads is None:
+                grad = fmt(node.grad)
+            else:
+                grad = fmt(grads[node]) if node in grads else ""
+        k = kind(node, names)
         lit = node in marked
-        fill = _HIGHLIGHT if lit else _FILL[kind]
-        label = _box(
-            names[node], fmt(node.data), grad if show_grad else None, fill, kind == "output"
+        fill = _HIGHLIGHT if lit else _FILL[k]
+        width = widths[node] if widths is not None else 0
+        label = _box(names[node], data, grad if show_grad else None, fill, k == "output", width)
+        target = subgraphs.get(where.get(node, ""), g)
+        extra = {"id": ids[node]} if widths is not None else {}
+        target.node(ids[node], label, tooltip=k, **extra)
+        if not node.parents:
+            continue
+        op_id = ids[node] + "_op"
+        edge = {"color": _HIGHLIGHT_EDGE, "penwidth": "2.5"} if lit else {}
+        text = _op_text(node, names)
+        target.node(
+            op_id,
+            text,
+            shape="circle" if len(text) <= 2 else "ellipse",
+            style="filled",
+            fillcolor=_HIGHLIGHT if lit else "#eeeeee",
+            margin="0.02",
+            width="0.3",
+            height="0.3",
+            **({"id": op_id} if widths is not None else {}),
         )
-        g.node(ids[node], label, tooltip=kind)
-        if node.parents:
-            op_id = ids[node] + "_op"
-            edge = {"color": _HIGHLIGHT_EDGE, "penwidth": "2.5"} if lit else {}
-            g.node(
-                op_id,
-                _op_text(node),
-                shape="circle" if len(_op_text(node)) <= 2 else "ellipse",
-                style="filled",
-                fillcolor=_HIGHLIGHT if lit else "#eeeeee",
-                margin="0.02",
-                width="0.3",
-                height="0.3",
-            )
-            row = OPS.get(node.op)
-            roles = row.roles if row is not None else ()
-            for i, p in enumerate(node.parents):
-                attrs = dict(edge)
-                if i < len(roles):
-                    attrs["label"] = roles[i]
-                    attrs["fontsize"] = "9"
-                g.edge(ids[p], op_id, **attrs)
-            g.edge(op_id, ids[node], **edge)
+        row = OPS.get(node.op)
+        roles = row.roles if row is not None else ()
+        for i, p in enumerate(node.parents):
+            if p not in ids:
+                continue
+            e = dict(edge)
+            if i < len(roles):
+                e["label"] = roles[i]
+                e["fontsize"] = "9"
+            edges.append((ids[p], op_id, e))
+        edges.append((op_id, ids[node], dict(edge)))
+    # Clusters first, then edges: dot orders the boxes of a rank by first appearance.
+    for key in sorted(subgraphs, key=lambda s: -s.count(".")):
+        parent = key.rsplit(".", 1)[0] if "." in key else ""
+        (subgraphs[parent] if parent else g).subgraph(subgraphs[key])
+    for count, (tail, head, e) in enumerate(edges):
+        if widths is not None:
+            e["id"] = f"e{count}:{tail}:{head}"
+        g.edge(tail, head, **e)
     return g
+
+
+def _as_root(root: object, what: str) -> Value:
+    if not isinstance(root, Value):
+        raise TypeError(
+            f"{what}: expected a Value (the output of an expression), got {type(root).__name__}"
+        )
+    return root
 
 
 def draw(
@@ -171,45 +329,74 @@ def draw(
     rankdir: str = "LR",
     show_grad: bool = True,
     highlight: Value | Iterable[Value] | None = None,
-    params: Iterable[Value] = (),
+    params: object = None,
+    constants: str = "op",
 ) -> graphviz.Digraph:
     """The graph of ``root`` as a ``graphviz.Digraph`` (it displays inline in Jupyter).
 
     One box per value showing its name, data and grad (grad left out with
     ``show_grad=False``); one small node per op, with one edge per input, so ``a * a`` shows
     two edges. Fill colours tell kinds apart: output pink and bold, named inputs blue,
-    ``params`` orange, constants grey, intermediates white. ``highlight`` (a Value or several)
-    is filled yellow with the edges into it drawn thick orange. Reads grads, never changes them.
+    parameters orange, constants grey, intermediates white. ``params`` (an ``nn.Module``, a
+    ``{name: Value}`` mapping or Values) names parameters (``L0.N1.w0``) and colours them.
+    Constants are written on their op (``* 3``, ``÷ 3``) unless ``constants="nodes"``.
+    ``highlight`` (a Value or several) is filled yellow with the edges into it drawn thick
+    orange. Reads grads, never changes them.
 
     >>> a = Value(3.0, "a")
     >>> src = draw(a * a).source
     >>> src.count("-> v1_op"), "data 9" in src
     (2, True)
     """
+    root = _as_root(root, "draw")
     if highlight is None:
         marked: Iterable[Value] = ()
     elif isinstance(highlight, Value):
         marked = (highlight,)
     else:
         marked = highlight
+    names = Names(root, params=params, constants=constants)
     return _digraph(
-        root, rankdir=rankdir, grads=None, show_grad=show_grad, highlight=marked, params=params
+        root, rankdir=rankdir, grads=None, show_grad=show_grad, highlight=marked, names=names
     )
 
 
-def render(root: Value | graphviz.Digraph, path: str | Path, format: str = "svg") -> Path:  # noqa: A002 - the issue names this parameter
+def render(
+    root: Value | graphviz.Digraph,
+    path: str | Path,
+    format: str = "svg",  # noqa: A002 - the issue names this parameter
+    dpi: int = 0,
+    params: object = None,
+) -> Path:
     """Write the picture of ``root`` (a Value, or a picture from :func:`draw`) to ``path``.
 
     The suffix of ``path`` is set to ``format``. ``format="dot"`` writes the graphviz source.
-    When the ``dot`` binary is missing, the ``.dot`` source is written instead and a
-    :class:`MissingDotWarning` says how to install graphviz. Returns the path written.
+    ``dpi`` sets a PNG's resolution (0: :data:`PNG_DPI`, sharp on a projected slide). When the
+    ``dot`` binary is missing, the ``.dot`` source is written instead and a
+    :class:`MissingDotWarning` says how to install graphviz. A Value graph too big to lay out
+    quickly (see :func:`check_size`) is refused with a one-line ValueError unless
+    ``format="dot"``. Returns the path written.
     """
-    graph = root if isinstance(root, graphviz.Digraph) else draw(root)
+    if isinstance(root, graphviz.Digraph):
+        graph = root
+    else:
+        root = _as_root(root, "render")
+        names = Names(root, params=params)
+        if format != "dot":
+            check_size([n for n in names.nodes if names.shown(n)], "render")
+        graph = _digraph(root, rankdir="LR", grads=None, show_grad=True, highlight=(), names=names)
     if format != "dot" and format not in graphviz.FORMATS:
         raise ValueError(f"render: unknown format {format!r} (try svg, png, pdf or dot)")
+    if isinstance(dpi, bool) or not isinstance(dpi, int) or not 0 <= dpi <= 1200:
+        raise ValueError(f"render: dpi must be a whole number from 1 to 1200, got {dpi!r}")
     path = Path(path)
+    if not path.name:
+        raise ValueError("render: the path names no file")
     path.parent.mkdir(parents=True, exist_ok=True)
     if format != "dot":
+        if format == "png":
+            graph = graph.copy()
+            graph.attr(dpi=str(dpi or PNG_DPI))
         try:
             data = graph.pipe(format=format)
         except graphviz.ExecutableNotFound:
@@ -218,10 +405,14 @@ def render(root: Value | graphviz.Digraph, path: str | Path, format: str = "svg"
                 MissingDotWarning,
                 stacklevel=2,
             )
+        except (subprocess.CalledProcessError, OSError) as err:
+            detail = getattr(err, "stderr", b"") or b""
+            text = one_line(detail.decode("utf-8", "replace") if detail else str(err), 200)
+            raise ValueError(f"render: graphviz's dot could not draw the graph: {text}") from None
         else:
             out = path.with_suffix("." + format)
             out.write_bytes(data)
             return out
     out = path.with_suffix(".dot")
-    out.write_text(graph.source, encoding="utf-8")
+    out.write_text(graph.source, encoding="utf-8", errors="backslashreplace")
     return out

@@ -9,9 +9,10 @@ them always come from the engine (``autograd.backward_steps``), never from this 
 from __future__ import annotations
 
 import string
-from collections.abc import Callable, Sequence
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from autograd import OPS, Step, Value, toposort
+from autograd import OPS, Step, Value
 
 __all__ = [
     "Names",
@@ -22,11 +23,15 @@ __all__ = [
     "forward_line",
     "graph_nodes",
     "local_text",
+    "param_names",
+    "short_name",
 ]
 
 # Names given to unlabelled intermediate nodes, in forward order: q first, as in the textbook's
-# f = q * z with q = x + y. After these come n1, n2, ...
-_LETTERS = ("q", "r", "s", "t", "u", "v", "w", "p", "h", "k", "m")
+# f = q * z with q = x + y. After these come n1, n2, ... No w or b: they read like parameters.
+_LETTERS = ("q", "r", "s", "t", "u", "v", "p", "h", "k", "m")
+# A label longer than this is shown cut, so that a 20,000-character name still draws.
+MAX_NAME = 24
 
 
 def fmt(x: float) -> str:
@@ -40,26 +45,101 @@ def fmt(x: float) -> str:
 
 
 def graph_nodes(root: Value) -> list[Value]:
-    """Every node reachable from ``root`` (leaves included), each after its inputs; iterative."""
+    """Every node reachable from ``root`` (leaves included), each after its inputs, in reading
+    order: the inputs of ``a*b + c*d`` come as a, b, a*b, c, d, c*d. Iterative."""
     order: list[Value] = []
-    seen: set[Value] = set()
-    for node in toposort(root):
-        for p in node.parents:
-            if not p.parents and p not in seen:
+    seen: set[Value] = {root}
+    stack: list[tuple[Value, int]] = [(root, 0)]
+    while stack:
+        node, i = stack.pop()
+        if i < len(node.parents):
+            stack.append((node, i + 1))
+            p = node.parents[i]
+            if p not in seen:
                 seen.add(p)
-                order.append(p)
-        order.append(node)
-    if not order:  # root is a leaf
-        order.append(root)
+                stack.append((p, 0))
+        else:
+            order.append(node)
     return order
+
+
+def short_name(name: str) -> str:
+    """A parameter's name from ``named_parameters()`` made short for a picture: a word followed
+    by an index becomes one piece, capitalised when the word is longer than one letter.
+
+    >>> short_name("layers.0.neurons.1.w.0"), short_name("layers.1.neurons.0.b")
+    ('L0.N1.w0', 'L1.N0.b')
+    """
+    parts = name.split(".")
+    out: list[str] = []
+    i = 0
+    while i < len(parts):
+        word = parts[i]
+        if i + 1 < len(parts) and parts[i + 1].isdigit() and not word.isdigit():
+            out.append((word[0].upper() if len(word) > 1 else word) + parts[i + 1])
+            i += 2
+        else:
+            out.append(word)
+            i += 1
+    return ".".join(out)
+
+
+def param_names(params: object) -> dict[Value, str]:
+    """``{Value: short name}`` from an ``nn.Module`` (its ``named_parameters()``, names made
+    short by :func:`short_name`), a ``{name: Value}`` mapping, or an iterable of Values
+    (named by their labels, else p0, p1, ...). A Value listed twice keeps its first name."""
+    if params is None:
+        return {}
+    named: Iterable[tuple[str, object]]
+    if hasattr(params, "named_parameters"):
+        named = [(short_name(str(n)), v) for n, v in params.named_parameters()]
+    elif isinstance(params, Mapping):
+        named = [(str(n), v) for n, v in params.items()]
+    elif isinstance(params, Value):
+        named = [(params.label or "p0", params)]
+    elif isinstance(params, Iterable) and not isinstance(params, str | bytes):
+        named = [
+            (v.label if isinstance(v, Value) and v.label else f"p{i}", v)
+            for i, v in enumerate(params)
+        ]
+    else:
+        raise TypeError(
+            "params must be an nn.Module, a {name: Value} mapping or Values, "
+            f"got {type(params).__name__}"
+        )
+    out: dict[Value, str] = {}
+    for name, v in named:
+        if not isinstance(v, Value):
+            raise TypeError(f"params: {clean(name)!r} is a {type(v).__name__}, not a Value")
+        out.setdefault(v, name)
+    return out
+
+
+def clean(label: str, limit: int = MAX_NAME) -> str:
+    """A label made safe to print and draw: NFKC-normalised, control characters and lone
+    surrogates written as escapes, cut to ``limit`` characters with an ellipsis.
+
+    >>> clean("a\\x00b") == "a\\\\x00b", clean("x" * 30)
+    (True, 'xxxxxxxxxxxxxxxxxxxxxxx…')
+    """
+    text = unicodedata.normalize(
+        "NFKC", label.encode("utf-8", "surrogatepass").decode("utf-8", "backslashreplace")
+    )
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class Names:
     """Display names for the nodes of one graph.
 
-    A node's ``label`` when it has one; an unlabelled output is ``out``; unlabelled
-    intermediate nodes get q, r, s, ... then n1, n2, ... in forward order (skipping names
-    already used as labels); an unlabelled leaf is a constant and is shown as its number.
+    A parameter's name from ``params`` (see :func:`param_names`); else a node's ``label``
+    (made printable and cut to :data:`MAX_NAME` characters by :func:`clean`); an unlabelled
+    output is ``out``; unlabelled intermediate nodes get q, r, s, ... then n1, n2, ... in
+    reading order (skipping names already used); an unlabelled leaf is a constant and is shown
+    as its number. With ``constants="op"`` (the default) a constant sub-expression such as the
+    ``3 ** -1`` that ``x / 3`` makes is *folded*: shown as a number on the op that uses it, with
+    no box or gradient line; ``constants="nodes"`` draws every node, as micrograd does.
 
     >>> x, y, z = Value(-2.0, "x"), Value(5.0, "y"), Value(-4.0, "z")
     >>> out = (x + y) * z
@@ -68,20 +148,52 @@ class Names:
     ('q', 'out', 'dx')
     """
 
-    def __init__(self, root: Value, nodes: Sequence[Value] | None = None) -> None:
+    def __init__(
+        self,
+        root: Value,
+        nodes: Sequence[Value] | None = None,
+        params: object = None,
+        constants: str = "op",
+    ) -> None:
+        if constants not in ("op", "nodes"):
+            raise ValueError(f"constants must be 'op' or 'nodes', got {constants!r}")
         self.root = root
         self.nodes = list(nodes) if nodes is not None else graph_nodes(root)
-        used = {n.label for n in self.nodes if n.label}
+        self.params: dict[Value, str] = {v: clean(n) for v, n in param_names(params).items()}
+        self.folded: set[Value] = set()
+        if constants == "op":
+            for node in self.nodes:
+                if node is root or node in self.params:
+                    continue
+                if node.parents and all(p in self.folded for p in node.parents):
+                    self.folded.add(node)
+                elif not node.parents and not node.label:
+                    self.folded.add(node)
+            if root.parents and all(p in self.folded for p in root.parents):
+                self.folded.clear()  # nothing but constants: draw them all
         self._names: dict[Value, str] = {}
+        used: set[str] = set()
+        for node in self.nodes:
+            if node in self.params or node.label:
+                name = self.params.get(node) or clean(node.label)
+                if name in used and name != node.label:  # a cut name clashes: number it
+                    k = 2
+                    while f"{name}{k}" in used:
+                        k += 1
+                    name = f"{name}{k}"
+                self._names[node] = name
+                used.add(name)
         letters = (c for c in _LETTERS if c not in used and c != "out")
         counter = 0
         for node in self.nodes:
-            if node.label:
-                name = node.label
-            elif node is root:
+            if node in self._names:
+                continue
+            if node is root:
                 name = "out" if "out" not in used else "output"
             elif not node.parents:
                 name = fmt(node.data)
+            elif node in self.folded:
+                name = _folded_text(node)
             else:
                 name = next(letters, "")
                 while not name:
@@ -89,14 +201,27 @@ class Names:
                     candidate = f"n{counter}"
                     if candidate not in used:
                         name = candidate
+                used.add(name)
             self._names[node] = name
 
     def __getitem__(self, node: Value) -> str:
         return self._names[node]
 
     def is_constant(self, node: Value) -> bool:
-        """True for an unlabelled leaf: a number written into the expression."""
-        return not node.parents and not node.label and node is not self.root
+        """True for an unlabelled leaf (a number written into the expression) and for a folded
+        constant sub-expression."""
+        if node in self.folded:
+            return True
+        return (
+            not node.parents
+            and not node.label
+            and node is not self.root
+            and (node not in self.params)
+        )
+
+    def shown(self, node: Value) -> bool:
+        """True for a node drawn as a box with its own gradient (not a folded constant)."""
+        return node not in self.folded
 
     def grad_name(self, node: Value) -> str:
         """``dx`` for x; ``d(2)`` for the constant 2."""
@@ -106,6 +231,21 @@ class Names:
     def operand(self, node: Value) -> str:
         """The name as an operand in a formula (a constant shows as its number)."""
         return self[node]
+
+
+def reciprocal_of(node: Value) -> Value | None:
+    """The ``c`` of a constant ``c ** -1`` node, else None. ``a / c`` is built as
+    ``a * c ** -1`` (derived, not a primitive); viz reads it back to show ``÷ c``."""
+    if node.op == "pow" and node.arg == -1 and len(node.parents) == 1:
+        return node.parents[0]
+    return None
+
+
+def _folded_text(node: Value) -> str:
+    c = reciprocal_of(node)
+    if c is not None and not c.parents:
+        return f"(1/{fmt(c.data)})"
+    return fmt(node.data)
 
 
 def formula(node: Value, names: Names) -> str:
@@ -190,11 +330,14 @@ def local_text(node: Value, index: int, names: Names) -> str:
     return _fill(row.local[index], ps, me, arg)
 
 
-def chain_lines(step: Step, names: Names, seen: dict[Value, float]) -> list[str]:
+def chain_lines(
+    step: Step, names: Names, seen: dict[Value, float], hide_folded: bool = False
+) -> list[str]:
     """The chain rule of one backward step, one line per input: ``dq = dout * z = 1 * -4 = -4``.
 
     ``seen`` maps each node to the gradient it has received so far in this backward pass and
-    is updated here; a second contribution is written ``+=`` with the new total.
+    is updated here; a second contribution is written ``+=`` with the new total. With
+    ``hide_folded`` a folded constant input (see :class:`Names`) gets no line.
 
     >>> from autograd import backward_steps
     >>> x, y, z = Value(-2.0, "x"), Value(5.0, "y"), Value(-4.0, "z")
@@ -208,6 +351,8 @@ def chain_lines(step: Step, names: Names, seen: dict[Value, float]) -> list[str]
     node = step.node
     lines = []
     for i, (p, d, c) in enumerate(step.parents):
+        if hide_folded and not names.shown(p):
+            continue
         before = seen.get(p)
         total = c if before is None else before + c
         seen[p] = total

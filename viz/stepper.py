@@ -1,310 +1,569 @@
-"""Stepping through backward: one picture per step of ``autograd.backward_steps``, and a
-self-contained HTML page that plays them with the chain-rule arithmetic of each step.
+"""Stepping through a graph: the forward pass node by node, then the engine's reverse pass
+node by node, as pictures (:func:`backprop_frames`) or as one self-contained HTML page
+(:class:`Stepper`, :func:`stepper_html`).
 
-Stepping runs backward on the caller's graph, so every ``.grad`` it touches is saved first and
-restored afterwards (even when something fails halfway).
+Every gradient shown comes from ``autograd.reverse(root, steps=...)``, the engine's one reverse
+pass: the node's own gradient is the step's ``grad`` and each input receives the step's
+contribution. A frame is stored as the few cells that step changes, so a graph of n nodes keeps
+O(n) frame data, not n pictures of n nodes. The page lays the graph out once with ``dot`` (every
+box at its final size) and its script changes only texts and colours, so nothing moves.
 """
 
 from __future__ import annotations
 
 import html
-import os
+import json
 import re
+import subprocess
 import warnings
-from concurrent.futures import ThreadPoolExecutor
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import graphviz
 
-from autograd import Step, Value, backward_steps
-from viz.draw import INSTALL_HINT, MissingDotWarning, _digraph
-from viz.notation import Names, chain_lines, fmt, formula, forward_line, graph_nodes
+from autograd import Step, Value, reverse
+from viz.draw import (
+    _FILL,
+    _HIGHLIGHT,
+    _HIGHLIGHT_EDGE,
+    INSTALL_HINT,
+    MissingDotWarning,
+    _as_root,
+    _digraph,
+    check_size,
+    groups,
+    text_width,
+)
+from viz.expr import one_line
+from viz.notation import Names, _formula, chain_lines, clean, fmt, formula, forward_line
+from viz.page import PAGE
 
-__all__ = ["Trace", "trace", "backprop_frames", "stepper_html"]
+__all__ = [
+    "COLLAPSE_ABOVE",
+    "MAX_FRAMES_WORK",
+    "Stepper",
+    "Trace",
+    "backprop_frames",
+    "expression_text",
+    "stepper_html",
+    "trace",
+]
+
+# A page with more boxes than this cannot be read at once: it opens with every group of
+# parameters (each neuron of an nn model) collapsed to one box, and says so.
+COLLAPSE_ABOVE = 120
+# backprop_frames makes one picture of the whole graph per step: refuse beyond this many
+# boxes * steps (the page, one layout for all steps, has no such limit).
+MAX_FRAMES_WORK = 200_000
+UNKNOWN = "?"  # shown for a value or gradient that is not yet computed
 
 
 @dataclass
 class Trace:
-    """A finished walk through backward: the steps, their arithmetic, the grads they left.
+    """The engine's reverse pass on ``root``, ready to show.
 
-    ``frames[k]`` maps each node that has received a gradient after step k to that gradient
-    (``frames[0]`` is the forward pass: empty). ``grads`` is the final gradient of every node,
-    as one ``backward()`` from zero grads would leave it.
+    ``nodes`` are every node in reading order, ``shown`` the ones drawn (folded constants left
+    out), ``forward`` the shown nodes with inputs (the forward pass, in reading order);
+    ``steps`` the engine's backward steps at shown nodes, ``lines`` their chain-rule lines,
+    and ``deltas[k]`` the gradients step k sets, ``(node, gradient so far)``: the step's own
+    ``grad`` first, then each input's total after the step's contribution. ``grads`` is the
+    engine's final gradient of every node, as one ``backward()`` from zero grads leaves it.
     """
 
     root: Value
     nodes: list[Value]
     names: Names
+    shown: list[Value] = field(default_factory=list)
+    forward: list[Value] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
     lines: list[list[str]] = field(default_factory=list)
-    frames: list[dict[Value, float]] = field(default_factory=list)
+    deltas: list[tuple[tuple[Value, float], ...]] = field(default_factory=list)
     grads: dict[Value, float] = field(default_factory=dict)
 
     def inputs(self) -> list[Value]:
-        """The leaves that carry a label (the expression's named inputs), in forward order."""
-        return [n for n in self.nodes if not n.parents and n.label]
+        """The named leaves that are not parameters, in reading order."""
+        names = self.names
+        return [n for n in self.shown if not n.parents and n.label and n not in names.params]
+
+    def parameters(self) -> list[Value]:
+        """The parameters in the graph, in reading order."""
+        return [n for n in self.shown if n in self.names.params]
+
+    def frames(self) -> Iterator[dict[Value, float]]:
+        """The gradients shown after each backward step (frame 0: none yet), one at a time:
+        each is built from the previous one and the step's delta."""
+        running: dict[Value, float] = {}
+        yield dict(running)
+        for delta in self.deltas:
+            running.update(delta)
+            yield dict(running)
 
 
-def trace(root: Value, keep_frames: bool = True) -> Trace:
-    """Run ``autograd.backward_steps(root)`` to the end, recording every step; grads restored.
+def trace(root: Value, params: object = None, constants: str = "op") -> Trace:
+    """The engine's reverse pass on ``root`` with the words of every step; no ``.grad`` is
+    touched (``autograd.reverse`` returns the gradients instead).
 
     >>> x, y, z = Value(-2.0, "x"), Value(5.0, "y"), Value(-4.0, "z")
     >>> t = trace((x + y) * z)
-    >>> [fmt(t.grads[v]) for v in (x, y, z)], x.grad
-    (['-4', '-4', '3'], 0.0)
+    >>> [fmt(t.grads[v]) for v in (x, y, z)], x.grad, len(t.steps)
+    (['-4', '-4', '3'], 0.0, 2)
     """
-    nodes = graph_nodes(root)
-    t = Trace(root, nodes, Names(root, nodes))
-    running: dict[Value, float] = {}
+    root = _as_root(root, "trace")
+    names = Names(root, params=params, constants=constants)
+    t = Trace(root, names.nodes, names)
+    t.shown = [n for n in names.nodes if names.shown(n)]
+    t.forward = [n for n in t.shown if n.parents]
+    steps: list[Step] = []
+    final = reverse(root, steps=steps)
     seen: dict[Value, float] = {}
-    if keep_frames:
-        t.frames.append({})
-    saved = [n.grad for n in nodes]
-    try:
-        for step in backward_steps(root):
-            t.steps.append(step)
-            t.lines.append(chain_lines(step, t.names, seen))
-            running[step.node] = step.grad
-            for p, _, c in step.parents:
-                running[p] = running.get(p, 0.0) + c
-            if keep_frames:
-                t.frames.append(dict(running))
-    finally:
-        for n, g in zip(nodes, saved):
-            n.grad = g
-    if not root.parents:  # a leaf: backward only seeds it
-        running[root] = 1.0
-    t.grads = {n: running.get(n, 0.0) for n in nodes}
+    for step in steps:
+        if not names.shown(step.node):
+            continue
+        t.steps.append(step)
+        t.lines.append(chain_lines(step, names, seen, hide_folded=True))
+        delta = {step.node: step.grad}
+        for p, _, _ in step.parents:
+            if names.shown(p):
+                delta[p] = seen[p]
+        t.deltas.append(tuple(delta.items()))
+    t.grads = {n: float(final.get(n, 0.0)) for n in names.nodes}
     return t
 
 
-def backprop_frames(root: Value, rankdir: str = "LR") -> list[graphviz.Digraph]:
+def backprop_frames(
+    root: Value, rankdir: str = "LR", params: object = None, constants: str = "op"
+) -> list[graphviz.Digraph]:
     """One picture per step of backward: frame 0 is the forward pass with every grad blank;
     frame k fills in the gradients after step k and highlights the node whose gradient was
-    just passed back and the edges the chain rule used. Leaves ``.grad`` as it was.
+    just passed back and the edges the chain rule used. Reads no ``.grad`` and changes none.
+    Refuses (ValueError) a graph whose pictures would be too many to make
+    (boxes * steps > :data:`MAX_FRAMES_WORK`): use :func:`stepper_html` for those.
 
     >>> x, y, z = Value(-2.0, "x"), Value(5.0, "y"), Value(-4.0, "z")
     >>> frames = backprop_frames((x + y) * z)
     >>> len(frames), "grad -4" in frames[0].source, "grad -4" in frames[2].source
     (3, False, True)
     """
-    return _frames(trace(root), rankdir)
-
-
-def _frames(t: Trace, rankdir: str) -> list[graphviz.Digraph]:
+    t = trace(root, params=params, constants=constants)
+    work = len(t.shown) * (len(t.steps) + 1)
+    if work > MAX_FRAMES_WORK:
+        raise ValueError(
+            f"backprop_frames: {len(t.steps) + 1} pictures of {len(t.shown)} boxes each is too"
+            f" many (boxes * pictures > {MAX_FRAMES_WORK}); stepper_html shows every step"
+            " with one picture"
+        )
     pictures = []
-    for k, grads in enumerate(t.frames):
+    for k, grads in enumerate(t.frames()):
         lit = (t.steps[k - 1].node,) if k else ()
         pictures.append(
             _digraph(
-                t.root,
-                rankdir=rankdir,
-                grads=grads,
-                show_grad=True,
-                highlight=lit,
-                params=(),
-                nodes=t.nodes,
-                names=t.names,
+                t.root, rankdir=rankdir, grads=grads, show_grad=True, highlight=lit, names=t.names
             )
         )
     return pictures
 
 
-def _svg(picture: graphviz.Digraph) -> str:
-    """The picture as an inline ``<svg>`` element (no XML prolog or doctype)."""
-    svg = picture.pipe(format="svg", encoding="utf-8")
-    return svg[svg.index("<svg") :]
+def expression_text(root: Value, names: Names, limit: int = 80) -> str:
+    """The whole expression in names, ``(x + y) * z``, when it is a tree short enough to read;
+    else ``out = q * z`` (the last op only)."""
+    text: dict[Value, str] = {}
+    uses: dict[Value, int] = {}
+    for node in names.nodes:
+        for p in node.parents:
+            uses[p] = uses.get(p, 0) + 1
+    for node in names.nodes:
+        if not node.parents or names.is_constant(node) or (uses.get(node, 0) > 1):
+            text[node] = names[node]
+            continue
+        mine = _precedence(node)
+
+        def operand(p: Value, mine: float = mine) -> str:
+            t = text[p]
+            if not p.parents or names.is_constant(p) or p not in text or t == names[p]:
+                return t
+            theirs = _precedence(p)
+            wrap = theirs < mine < 4 or theirs == mine == 3  # a call has its own parentheses
+            return f"({t})" if wrap else t
+
+        text[node] = _formula(node, operand)
+        if len(text[node]) > limit:
+            return f"{names[root]} = {formula(root, names)}"
+    whole = text.get(root, names[root])
+    return whole if root.parents and uses.get(root, 0) == 0 else names[root]
 
 
-def _texts(t: Trace) -> list[tuple[str, str]]:
-    """(step label, explanation HTML) for every frame."""
-    names = t.names
-    last = len(t.steps)
-    esc = html.escape
-    forward = [forward_line(n, names) for n in t.nodes if n.parents]
-    body = "<p>Forward pass: each value is computed from its inputs.</p>"
-    if forward:
-        body += "<pre>" + esc("\n".join(forward)) + "</pre>"
-    root = names[t.root]
-    body += (
-        f"<p>Backward starts at {esc(root)} with d{esc(root)} = 1 "
-        "(the output's gradient with respect to itself).</p>"
-    )
-    texts = [(f"Step 0 of {last}: forward pass", body)]
-    for k, (step, lines) in enumerate(zip(t.steps, t.lines), start=1):
-        node = step.node
-        who = names[node]
-        body = (
-            f"<p>d{esc(who)} = {esc(fmt(step.grad))} has arrived at "
-            f"<b>{esc(who)} = {esc(formula(node, names))}</b>. "
-            "The chain rule passes it to each input: "
-            "d input = d output * local derivative.</p>"
-            "<pre>" + esc("\n".join(lines)) + "</pre>"
+def _precedence(node: Value) -> float:
+    """How tightly the op's formula binds, read from its written form (not a per-op list):
+    a call or ``|x|`` 4, ``**`` 3, a leading minus 2.5, ``*`` 2, ``+`` 1."""
+    shown = _formula(node, lambda p: "a").strip()
+    if shown.startswith("|") or re.match(r"^\w+\(", shown):
+        return 4
+    if " + " in shown or " - " in shown:
+        return 1
+    if " * " in shown or " / " in shown:
+        return 2
+    if shown.startswith("-"):
+        return 2.5
+    return 3 if "**" in shown else 4
+
+
+# -- the page -----------------------------------------------------------------------------
+
+
+def _texts_at_start(t: Trace) -> dict[Value, tuple[str, str]]:
+    return {n: (UNKNOWN if n.parents else fmt(n.data), UNKNOWN) for n in t.shown}
+
+
+def _widths(t: Trace) -> dict[Value, int]:
+    """Each box's width: enough for its name and every text it will show."""
+    out = {}
+    for n in t.shown:
+        longest = max(
+            len(t.names[n]) + 1,  # bold
+            len("data ") + max(len(fmt(n.data)), len(UNKNOWN)),
+            len("grad ") + max(len(fmt(t.grads.get(n, 0.0))), 8),  # room for any running total
         )
-        if k == last:
-            leaves = t.inputs() or [n for n in t.nodes if not n.parents]
-            done = ", ".join(f"{names.grad_name(v)} = {fmt(t.grads[v])}" for v in leaves)
-            body += f"<p>Done: {esc(done)}.</p>"
-        texts.append((f"Step {k} of {last}: backward at {who}", body))
-    return texts
-
-
-def stepper_html(root: Value, path: str | Path, rankdir: str = "LR") -> Path:
-    """Write ONE self-contained HTML page that steps through backward on ``root``.
-
-    The page has Prev / Next / Play buttons, arrow keys, a slider, the picture of each step
-    (inline SVG) and beside it the step's chain-rule arithmetic in words. ``#step=N`` in the
-    URL opens step N, and stepping keeps the fragment up to date so a step can be linked to.
-    No network: no external scripts, styles or fonts.
-
-    When graphviz's ``dot`` binary is missing the page is still written, with the text of every
-    step but no pictures and a note saying how to install graphviz (and a
-    :class:`MissingDotWarning` is issued): the arithmetic is the point, the pictures help.
-    Leaves ``.grad`` as it was. Returns the path written.
-    """
-    t = trace(root)
-    texts = _texts(t)
-    pictures = _frames(t, rankdir)
-    note = ""
-    try:
-        svgs = [_svg(pictures[0])]
-        if len(pictures) > 1:
-            with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-                svgs += list(pool.map(_svg, pictures[1:]))
-    except graphviz.ExecutableNotFound:
-        warnings.warn(
-            f"graphviz's `dot` was not found, so the stepper has no pictures: {INSTALL_HINT}",
-            MissingDotWarning,
-            stacklevel=2,
-        )
-        svgs = [""] * len(pictures)
-        note = f'<p id="no-pictures">No pictures: {html.escape(INSTALL_HINT)}.</p>'
-    frames = "\n".join(
-        f'<template class="frame" data-label="{html.escape(label, quote=True)}">'
-        f'<div class="svg">{svg}</div><div class="text">{body}</div></template>'
-        for (label, body), svg in zip(texts, svgs)
-    )
-    title = html.escape(f"Backpropagation step by step: {t.names[t.root]}")
-    fill = {"title": title, "last": str(len(t.steps)), "note": note, "frames": frames}
-    page = re.sub(r"\{(title|last|note|frames)\}", lambda m: fill[m.group(1)], _PAGE)
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page, encoding="utf-8")
+        out[n] = text_width("x" * longest)
     return out
 
 
-# The page: frames live in <template> elements (so the ids inside the SVGs never clash); the
-# script clones the current one into #picture and #explain.
-_PAGE = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>
-body { font-family: system-ui, sans-serif; margin: 1em; color: #222; }
-h1 { font-size: 1.2em; margin: 0 0 0.5em; }
-#controls { display: flex; gap: 0.5em; align-items: center; flex-wrap: wrap; margin-bottom: 1em; }
-#controls button { font-size: 1em; padding: 0.3em 0.9em; }
-#slider { flex: 1; min-width: 10em; max-width: 30em; }
-#step-label { font-weight: bold; }
-main { display: flex; gap: 1.5em; align-items: flex-start; flex-wrap: wrap; }
-#picture { flex: 3; min-width: 20em; overflow: auto; border: 1px solid #ddd; padding: 0.5em; }
-#picture svg { max-width: 100%; height: auto; }
-#explain { flex: 2; min-width: 18em; }
-#explain pre { background: #f6f6f6; padding: 0.6em; white-space: pre-wrap; }
-.hint { color: #777; font-size: 0.9em; }
-</style>
-</head>
-<body>
-<h1>{title}</h1>
-{note}
-<div id="controls">
-<button id="prev" type="button" title="previous step (left arrow)">&#9664; Prev</button>
-<button id="play" type="button" title="play / pause">Play</button>
-<button id="next" type="button" title="next step (right arrow)">Next &#9654;</button>
-<input id="slider" type="range" min="0" max="{last}" value="0" aria-label="step">
-<span id="step-label"></span>
-</div>
-<main>
-<div id="picture"></div>
-<div id="explain"></div>
-</main>
-<p class="hint">Arrow keys step; the address ends in #step=N, so a step can be linked to.</p>
-{frames}
-<script>
-(function () {
-  "use strict";
-  var frames = document.querySelectorAll("template.frame");
-  var last = frames.length - 1;
-  var picture = document.getElementById("picture");
-  var explain = document.getElementById("explain");
-  var label = document.getElementById("step-label");
-  var slider = document.getElementById("slider");
-  var prev = document.getElementById("prev");
-  var next = document.getElementById("next");
-  var play = document.getElementById("play");
-  var current = 0;
-  var timer = null;
+def _explain_start(t: Trace, last: int) -> list[list[str]]:
+    names = t.names
+    blocks = [
+        [
+            "p",
+            "Step 0: not yet computed. The inputs are given; every other value and every"
+            f" gradient is not yet computed (shown as {UNKNOWN}).",
+        ],
+    ]
+    if t.forward:
+        blocks.append(
+            [
+                "p",
+                f"Steps 1 to {len(t.forward)} compute the forward pass, one value"
+                " at a time in reading order; then backward passes the gradient"
+                f" from {names[t.root]} back to every input, one node per step.",
+            ]
+        )
+    leaves = t.inputs() + t.parameters()
+    if leaves:
+        blocks.append(
+            [
+                "pre",
+                "\n".join(f"{names[v]} = {fmt(v.data)}" for v in leaves[:40])
+                + ("\n..." if len(leaves) > 40 else ""),
+            ]
+        )
+    del last
+    return blocks
 
-  function fromHash() {
-    var m = /^#step=(\\d+)$/.exec(window.location.hash);
-    return m ? Math.min(parseInt(m[1], 10), last) : 0;
-  }
 
-  function setHash(n) {
-    var hash = "#step=" + n;
-    if (window.location.hash === hash) return;
-    try {
-      window.history.replaceState(null, "", hash);
-    } catch (e) {
-      window.location.hash = hash;
+def _done(t: Trace) -> list[list[str]]:
+    names = t.names
+    ins = t.inputs() or ([] if t.parameters() else [n for n in t.shown if not n.parents])
+    blocks = []
+    if ins:
+        blocks.append(["p", "Done. Gradients of the inputs:"])
+        blocks.append(["pre", "\n".join(f"{names.grad_name(v)} = {fmt(t.grads[v])}" for v in ins)])
+    ps = t.parameters()
+    if ps:
+        blocks.append(["p", ("Done. " if not ins else "") + "Gradients of the parameters:"])
+        blocks.append(["pre", "\n".join(f"{names.grad_name(v)} = {fmt(t.grads[v])}" for v in ps)])
+    if not blocks:
+        blocks.append(["p", "Done."])
+    return blocks
+
+
+def _page_data(t: Trace, ids: dict[Value, int]) -> dict[str, object]:
+    """The steps as compact JSON: per step its label, highlighted box, cells it changes
+    ``[box, 1 data | 2 grad, new text, old text]`` and explanation blocks."""
+    names = t.names
+    total = len(t.forward) + len(t.steps)
+    steps: list[dict[str, object]] = [
+        {
+            "label": f"Step 0 of {total}: not yet computed",
+            "lit": -1,
+            "set": [],
+            "text": _explain_start(t, total),
+        }
+    ]
+    for k, node in enumerate(t.forward, start=1):
+        blocks = [
+            ["p", f"Forward: {names[node]} is computed from its inputs."],
+            ["pre", forward_line(node, names)],
+        ]
+        if k == len(t.forward):
+            blocks.append(
+                [
+                    "p",
+                    f"The forward pass is done: {names[t.root]} ="
+                    f" {fmt(t.root.data)}. Next, backward.",
+                ]
+            )
+        steps.append(
+            {
+                "label": f"Step {k} of {total}: forward, computing {names[node]}",
+                "lit": ids[node],
+                "set": [[ids[node], 1, fmt(node.data), UNKNOWN]],
+                "text": blocks,
+            }
+        )
+    shown_grad: dict[Value, str] = {}
+    for j, (step, lines, delta) in enumerate(zip(t.steps, t.lines, t.deltas), start=1):
+        node = step.node
+        who = names[node]
+        changes = []
+        for v, g in delta:
+            old = shown_grad.get(v, UNKNOWN)
+            shown_grad[v] = fmt(g)
+            changes.append([ids[v], 2, fmt(g), old])
+        blocks = []
+        if j == 1:
+            blocks.append(
+                [
+                    "p",
+                    f"Backward starts at {who} with d{who} = 1 (the output's"
+                    " gradient with respect to itself).",
+                ]
+            )
+        blocks.append(["p", f"d{who} = {fmt(step.grad)} has arrived at {who}, computed as"])
+        blocks.append(["pre", forward_line(node, names)])
+        blocks.append(
+            ["p", "The chain rule passes it to each input: d input = d output * local derivative."]
+        )
+        blocks.append(["pre", "\n".join(lines) if lines else "(no inputs with a gradient)"])
+        if j == len(t.steps):
+            blocks += _done(t)
+        steps.append(
+            {
+                "label": f"Step {len(t.forward) + j} of {total}: backward at {who}",
+                "lit": ids[node],
+                "set": changes,
+                "text": blocks,
+            }
+        )
+    if not t.steps:
+        steps[-1]["text"] = list(steps[-1]["text"]) + _done(t)  # type: ignore[arg-type]
+    where = groups(names)
+    members: dict[str, list[int]] = {}
+    for v, g in where.items():
+        if v in ids:
+            parts = g.split(".")
+            for k in range(1, len(parts) + 1):
+                members.setdefault(".".join(parts[:k]), []).append(ids[v])
+    users: dict[Value, list[Value]] = {}
+    for n in t.shown:
+        for p in n.parents:
+            users.setdefault(p, []).append(n)
+    heads: dict[str, int] = {}
+    for v, g in where.items():  # a group's head: its member whose value leaves the group
+        if v in ids and v.parents and all(where.get(c) != g for c in users.get(v, [])):
+            heads[g] = ids[v]
+    return {
+        "forward": len(t.forward),
+        "steps": steps,
+        "groups": {
+            g: {"members": sorted(m), "head": heads.get(g, -1)} for g, m in sorted(members.items())
+        },
     }
-  }
 
-  function show(n, updateUrl) {
-    n = Math.max(0, Math.min(last, n));
-    current = n;
-    var content = frames[n].content;
-    picture.replaceChildren(content.querySelector(".svg").cloneNode(true));
-    explain.replaceChildren(content.querySelector(".text").cloneNode(true));
-    label.textContent = frames[n].getAttribute("data-label");
-    slider.value = String(n);
-    prev.disabled = n === 0;
-    next.disabled = n === last;
-    if (updateUrl) setHash(n);
-  }
 
-  function stop() {
-    if (timer !== null) window.clearInterval(timer);
-    timer = null;
-    play.textContent = "Play";
-  }
+_SVG = "http://www.w3.org/2000/svg"
+ET.register_namespace("", _SVG)
+ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
 
-  function toggle() {
-    if (timer !== null) { stop(); return; }
-    if (current === last) show(0, true);
-    play.textContent = "Pause";
-    timer = window.setInterval(function () {
-      if (current >= last) { stop(); return; }
-      show(current + 1, true);
-    }, 1200);
-  }
 
-  prev.addEventListener("click", function () { stop(); show(current - 1, true); });
-  next.addEventListener("click", function () { stop(); show(current + 1, true); });
-  play.addEventListener("click", toggle);
-  slider.addEventListener("input", function () { stop(); show(parseInt(slider.value, 10), true); });
-  document.addEventListener("keydown", function (e) {
-    if (e.target === slider) return;  // the slider moves itself with the arrow keys
-    if (e.key === "ArrowRight") { stop(); show(current + 1, true); e.preventDefault(); }
-    else if (e.key === "ArrowLeft") { stop(); show(current - 1, true); e.preventDefault(); }
-  });
-  window.addEventListener("hashchange", function () { show(fromHash(), false); });
-  show(fromHash(), false);
-})();
-</script>
-</body>
-</html>
-"""
+def _svg(picture: graphviz.Digraph) -> str:
+    """Lay the picture out once and mark it up for the script: the text of every box cell is
+    centred in its cell and given an id (``v3-1`` data, ``v3-2`` grad) and the box's fill an
+    id (``v3-bg``), so changing a text never moves anything."""
+    raw = picture.pipe(format="svg", encoding="utf-8", quiet=True)
+    tree = ET.fromstring(raw[raw.index("<svg") :])
+    q = f"{{{_SVG}}}"
+    for g in tree.iter(q + "g"):
+        gid = g.get("id", "")
+        if g.get("class") != "node" or not re.fullmatch(r"v\d+", gid):
+            continue
+        kids = [e for e in g.iter() if e.tag in (q + "polygon", q + "text")]
+        cell = 0
+        for i, el in enumerate(kids):
+            if el.tag != q + "polygon":
+                continue
+            if el.get("fill") not in (None, "none") and el.get("id") is None and cell == 0:
+                el.set("id", f"{gid}-bg")
+                continue
+            if el.get("fill") == "none" and i + 1 < len(kids) and kids[i + 1].tag == q + "text":
+                xs = [float(p.split(",")[0]) for p in el.get("points", "").split()]
+                text = kids[i + 1]
+                text.set("text-anchor", "middle")
+                text.set("x", f"{(min(xs) + max(xs)) / 2:.2f}")
+                text.set("id", f"{gid}-{cell}")
+                cell += 1
+    return ET.tostring(tree, encoding="unicode")
+
+
+def _json(data: object) -> str:
+    """JSON safe inside a <script> element: no ``</script>``, no ``<!--``, no U+2028."""
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+class Stepper:
+    """A step-by-step page for the graph of ``root``: the forward pass then backward, one node
+    per step, in one picture laid out once (only texts and colours change), with the
+    arithmetic of each step beside it. Displays inline in Jupyter; ``save(path)`` writes it.
+
+    ``params`` (an ``nn.Module``, a ``{name: Value}`` mapping or Values) names and colours the
+    parameters and lists their gradients at the end; ``title`` defaults to the expression;
+    constants are written on their op unless ``constants="nodes"``. A graph too big for
+    ``dot`` to lay out quickly is refused with a one-line ValueError; one with more than
+    :data:`COLLAPSE_ABOVE` boxes opens with each parameter group (neuron) collapsed.
+
+    >>> x, y, z = Value(-2.0, "x"), Value(5.0, "y"), Value(-4.0, "z")
+    >>> s = Stepper((x + y) * z)
+    >>> s.title, s.total
+    ('(x + y) * z', 4)
+    """
+
+    def __init__(
+        self,
+        root: Value,
+        params: object = None,
+        title: str | None = None,
+        constants: str = "op",
+        rankdir: str = "LR",
+    ) -> None:
+        root = _as_root(root, "Stepper")
+        if title is not None and not isinstance(title, str):
+            raise TypeError(f"Stepper: title must be a str, got {type(title).__name__}")
+        names = Names(root, params=params, constants=constants)
+        check_size([n for n in names.nodes if names.shown(n)], "stepper")
+        self.trace = t = trace(root, params=params, constants=constants)
+        self.rankdir = rankdir
+        expr = expression_text(root, t.names)
+        self.title = clean(title, 200) if title is not None else expr
+        self.total = len(t.forward) + len(t.steps)
+        self.collapsed = len(t.shown) > COLLAPSE_ABOVE and bool(groups(t.names))
+        self._page: str | None = None
+
+    @property
+    def note(self) -> str:
+        """What the page says about its size ('' for a small graph)."""
+        n = len(self.trace.shown)
+        if self.collapsed:
+            return (
+                f"{n} boxes are more than {COLLAPSE_ABOVE} can be read at once: the page"
+                " opens with each neuron collapsed to one box (click one to expand it)."
+            )
+        if n > COLLAPSE_ABOVE:
+            return (
+                f"{n} boxes are more than {COLLAPSE_ABOVE} can be read at once: zoom and"
+                " drag to move around; the current node is kept in view."
+            )
+        return ""
+
+    def html(self) -> str:
+        """The whole page: one HTML document, no network access."""
+        if self._page is None:
+            self._page = self._build()
+        return self._page
+
+    def save(self, path: str | Path) -> Path:
+        """Write the page to ``path`` (folders are made); returns the path."""
+        if isinstance(path, str) and not path.strip():
+            raise ValueError("Stepper.save: the path is empty")
+        out = Path(path)
+        page = self.html()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(page, encoding="utf-8")
+        return out
+
+    def _repr_html_(self) -> str:
+        doc = html.escape(self.html(), quote=True)
+        return (
+            f'<iframe srcdoc="{doc}" style="width:100%;height:720px;border:1px solid #ddd"'
+            ' title="backpropagation step by step"></iframe>'
+        )
+
+    def _build(self) -> str:
+        t = self.trace
+        ids = {n: i for i, n in enumerate(t.shown)}
+        start = _texts_at_start(t)
+        picture = _digraph(
+            t.root,
+            rankdir=self.rankdir,
+            grads=None,
+            show_grad=True,
+            highlight=(),
+            names=t.names,
+            texts=start,
+            widths=_widths(t),
+            clusters=True,
+        )
+        note = ""
+        try:
+            svg = _svg(picture)
+        except graphviz.ExecutableNotFound:
+            warnings.warn(
+                f"graphviz's `dot` was not found, so the stepper has no picture: {INSTALL_HINT}",
+                MissingDotWarning,
+                stacklevel=3,
+            )
+            svg = ""
+            note = f'<p id="no-pictures">No picture: {html.escape(INSTALL_HINT)}.</p>'
+        except subprocess.CalledProcessError as err:
+            detail = (err.stderr or b"").decode("utf-8", "replace") or str(err)
+            raise ValueError(f"stepper: graphviz's dot failed: {one_line(detail, 200)}") from None
+        data = _page_data(t, ids)
+        data["collapsed"] = self.collapsed
+        legend = (
+            "".join(
+                f'<span class="key"><i style="background:{c}"></i>{w}</span>'
+                for c, w in (
+                    (_FILL["output"], "output"),
+                    (_FILL["input"], "input"),
+                    (_FILL["param"], "parameter"),
+                    (_FILL["inner"], "intermediate"),
+                    (_FILL["const"], "constant"),
+                    (_HIGHLIGHT, "this step"),
+                )
+            )
+            + f'<span class="key">{UNKNOWN} not yet computed</span>'
+        )
+        size_note = f'<p id="size-note">{html.escape(self.note)}</p>' if self.note else ""
+        fill = {
+            "title": html.escape(self.title),
+            "legend": legend,
+            "note": note + size_note,
+            "svg": svg,
+            "data": _json(data),
+            "last": str(self.total),
+            "lit": _HIGHLIGHT,
+            "litedge": _HIGHLIGHT_EDGE,
+        }
+        return re.sub(
+            r"\{(title|legend|note|svg|data|last|lit|litedge)\}", lambda m: fill[m.group(1)], PAGE
+        )
+
+
+def stepper_html(
+    root: Value,
+    path: str | Path,
+    rankdir: str = "LR",
+    params: object = None,
+    title: str | None = None,
+    constants: str = "op",
+) -> Path:
+    """Write ONE self-contained HTML page that steps through the forward pass and then
+    backward on ``root`` (see :class:`Stepper`); returns the path written.
+
+    Prev / Next / Play, arrow keys and a slider step; ``#step=N`` in the URL opens step N and
+    stepping keeps it up to date. Zoom in / out / fit and drag to pan; the current node is kept
+    in view. When ``dot`` is missing the page is still written with every step's arithmetic
+    and a note on installing graphviz (and a :class:`MissingDotWarning`). Touches no ``.grad``.
+    """
+    return Stepper(root, params=params, title=title, constants=constants, rankdir=rankdir).save(
+        path
+    )
