@@ -91,9 +91,7 @@ def _picture(root: Value, out: Path) -> str:
 
     Without graphviz's ``dot`` program viz writes the ``.dot`` source instead (and warns).
     """
-    picture = viz.draw(root)
-    picture.attr(dpi=str(DPI))  # graphviz's own setting; viz's default is screen resolution
-    path = viz.render(picture, out / "backprop_basics", format="png")
+    path = viz.render(viz.draw(root), out / "backprop_basics", format="png", dpi=DPI)
     print(f"picture saved to {path}")
     return str(path)
 
