@@ -332,3 +332,44 @@ add_row(Op("sum", -1, _sum, lambda o, xs, a: _ONE * len(xs), _sum, "x0 + x1 + ..
 add_row(Op("affine", -1, _affine, _affine_partials, _affine,
            "b + w0*x0 + w1*x1 + ... (n-ary): a neuron's weighted sum", symbol="affine",
            formula=_affine_formula, local=(_affine_local,)))  # fmt: skip
+
+
+def _max(xs: Sequence[Number], arg: Any = None) -> Number:
+    # NaN propagates (as in torch.max): builtins.max would depend on where the NaN sits.
+    if _is_float(xs[0]):
+        return math.nan if any(x != x for x in xs) else max(xs)
+    m = xs[0]
+    for i in range(1, len(xs)):
+        m = np.maximum(m, xs[i])
+    return m
+
+
+def _max_partials(out: Number, xs: tuple[Number, ...], arg: Any) -> tuple[Number, ...]:
+    # Judgement call: at a tie the whole gradient goes to the first maximum (the first NaN for
+    # a NaN), so the partials always sum to 1, as a subgradient of max must. max is piecewise
+    # linear, so its partials are constants 0 and 1, for floats, Values and arrays alike.
+    if isinstance(xs[0], np.ndarray):
+        first = np.argmax(np.stack(np.broadcast_arrays(*xs)), axis=0)
+        return tuple(np.where(first == i, 1.0, 0.0) for i in range(len(xs)))
+    vals = [getattr(x, "data", x) for x in xs]  # floats, or the data of Values (create_graph)
+    best = 0
+    for i in range(1, len(vals)):
+        if vals[best] == vals[best]:  # once the best is a NaN it stays
+            if vals[i] != vals[i] or vals[i] > vals[best]:
+                best = i
+    return tuple(1.0 if i == best else 0.0 for i in range(len(xs)))
+
+
+def _max_formula(ps: Sequence[str], arg: Any = None) -> str:
+    return f"max({', '.join(ps)})"
+
+
+def _max_local(i: int, ps: Sequence[str]) -> str:
+    return f"(1 if {ps[i]} is the first maximum else 0)"
+
+
+# n-ary maximum, added for numerical stability: the shift of softmax and logsumexp is part of
+# the graph, so a compiled program recomputes it for every replayed input.
+add_row(Op("max", -1, _max, _max_partials, _max, "max(x0, x1, ...) (n-ary); gradient to the "
+           "first maximum", symbol="max", formula=_max_formula, local=(_max_local,),
+           smooth=False))  # fmt: skip

@@ -55,7 +55,12 @@ def op_inputs(op: Op) -> st.SearchStrategy[tuple[float, ...]]:
     one = finite_floats(lo, hi)
     if op.kinks:
         one = one.filter(lambda x: all(abs(x - k) > 1e-3 for k in op.kinks))
-    return st.tuples(*[one] * arity(op))
+    drawn = st.tuples(*[one] * arity(op))
+    if not op.smooth and arity(op) > 1:  # piecewise with several inputs (max): kinks at ties
+        drawn = drawn.filter(
+            lambda xs: all(abs(a - b) > 1e-3 for i, a in enumerate(xs) for b in xs[:i])
+        )
+    return drawn
 
 
 def _into(op: Op, v: Value, leaf: bool) -> Value:

@@ -143,9 +143,10 @@ def _logits(logits: Any, where: str) -> list[Value]:
 
 
 def _logsumexp(zs: list[Value]) -> Value:
-    # log sum_j e^z_j = m + log sum_j e^(z_j - m) with m = max z_j (a constant): the largest
-    # exponent is e^0 = 1, so nothing overflows and the sum is at least 1 (its log is finite).
-    m = max(z.data for z in zs)
+    # log sum_j e^z_j = m + log sum_j e^(z_j - m) with m = max z_j: the largest exponent is
+    # e^0 = 1, so nothing overflows and the sum is at least 1 (its log is finite). m is the
+    # graph op max (its gradient cancels), so a compiled replay shifts by each input's own max.
+    m = autograd.apply("max", *zs)
     return autograd.sum([(z - m).exp() for z in zs]).log() + m
 
 
@@ -156,7 +157,7 @@ def softmax(logits: Any) -> list[Value]:
     [1.0, 0.0, 0.0]
     """
     zs = _logits(logits, "softmax")
-    m = max(z.data for z in zs)
+    m = autograd.apply("max", *zs)  # a graph op, not a constant: see _logsumexp
     es = [(z - m).exp() for z in zs]
     total = autograd.sum(es)
     return [e / total for e in es]

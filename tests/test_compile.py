@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import autograd
 import autograd.value
 from autograd import OPS, Value
-from autograd.compile import Program
+from autograd.compile import BatchProgram, Program, ProgramCache, TraceError
 
 REL = 1e-12
 
@@ -114,6 +114,7 @@ KERNEL_CASES = [
     ("sum", None, [(1e16, 1.0, -1e16, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)]),  # one wide node
     ("affine", None, [(a, b, c, d, e) for a in WIDE[::2] for b in WIDE[::5] for c, d, e in
                       [(1.0, 2.0, 3.0), (-1e8, 1e-8, 7.0)]]),
+    ("max", None, [(a, b, c) for a in KINKED for b in WIDE[::4] for c in (-1.0, 2.5)]),
 ]  # fmt: skip
 
 
@@ -308,7 +309,8 @@ def every_op_expression(x, ps):
     t = autograd.affine(a, [b, c], [x[0], x[1].relu()])
     u = autograd.sum([t.tanh(), t.sigmoid(), t.softplus(), x[2].abs(), (-x[0]).leaky_relu(0.1)])
     v = (u * a).elu(0.5) + (x[1] * x[1] + 1.0).log() + (x[2] * x[2] + 0.5).sqrt() - b.exp()
-    return v * (a.sigmoid() + 0.5) ** c + (v**2 + 1.0) ** -1.0
+    w = autograd.apply("max", v, x[0], a * x[1])
+    return w * (a.sigmoid() + 0.5) ** c + (v**2 + 1.0) ** -1.0
 
 
 def test_expression_with_every_op_matches_scalar_engine():
@@ -414,13 +416,14 @@ def test_fn_receives_values_shaped_like_the_examples():
     assert prog(10.0, [0.0, 20.0], [[0, 0], [30, 0]], np.full((2, 3), 40.0)) == 100.0
 
 
-def test_control_flow_is_frozen_at_trace_time():
+def test_control_flow_on_a_comparison_is_refused_naming_the_line():
     def fn(x):
         return x * 2.0 if x > 0 else x * 3.0  # a Python branch on data
 
-    prog = autograd.compile(fn, 1.0)
-    assert prog(-1.0) == -2.0  # the branch taken at trace time, like torch.jit.trace
-    assert fn(Value(-1.0)).data == -3.0
+    with pytest.raises(TraceError, match=r"comparison > .*test_compile.py:\d+ \(fn\)") as info:
+        autograd.compile(fn, 1.0)
+    assert "\n" not in str(info.value)
+    assert fn(Value(-1.0)).data == -3.0  # outside a trace comparisons work as before
 
 
 def test_piecewise_ops_choose_their_branch_per_element_at_replay():
@@ -570,3 +573,329 @@ def test_read_gives_values_of_traced_nodes_at_the_last_call():
     assert prog.read([seen]) == [prog.read(seen)]
     with pytest.raises(ValueError, match="not a node"):
         prog.read(Value(1.0))
+
+
+# -- guards: data-dependent Python is refused while tracing ---------------------------------
+
+
+def test_hostile_branch_on_data_is_refused_not_replayed_silently():
+    # issue 15 item 4: this used to replay the traced branch, giving -2.0 for -1.0
+    with pytest.raises(TraceError, match=r"reading \.data .*test_compile\.py:\d+"):
+        prog = autograd.compile(lambda x: x * 2 if x.data > 0 else x * 3, 1.0)
+        assert prog(-1.0) == -3.0  # unreachable: the trace refuses
+
+
+@pytest.mark.parametrize(
+    ("fn", "words"),
+    [
+        (lambda x: x * 2 if x < 0 else x, "comparison <"),
+        (lambda x: x * 2 if x <= 0 else x, "comparison <="),
+        (lambda x: x * 2 if 0 < x else x, "comparison >"),  # reflected: x.__gt__(0)
+        (lambda x: x * 2 if x >= 0 else x, "comparison >="),
+        (lambda x: x * 2 if x else x, r"bool\(\)"),
+        (lambda x: x * float(x), r"float\(\)"),
+        (lambda x: x * math.exp(x), r"float\(\)"),
+        (lambda xs: max(xs) * 2, "comparison >"),  # builtins.max compares Values
+        (lambda x: x * x.data, r"reading \.data"),  # a frozen constant, not only a branch
+    ],
+)
+def test_every_detectable_use_of_data_is_refused(fn, words):
+    example = [1.0, 2.0] if "xs" in fn.__code__.co_varnames else 1.0
+    for batch in (False, True):
+        with pytest.raises(TraceError, match=words) as info:
+            autograd.compile(fn, example, batch=batch)
+        assert "test_compile.py" in str(info.value) and "\n" not in str(info.value)
+
+
+def helper_reading_data(x):
+    return x * 2 if x.data > 0 else x * 3
+
+
+def test_a_data_read_in_the_file_of_fn_is_seen_in_a_helper_too():
+    with pytest.raises(TraceError, match="helper_reading_data"):
+        autograd.compile(lambda x: helper_reading_data(x), 1.0)
+
+
+def test_guards_are_off_after_tracing_and_in_other_threads():
+    import threading
+
+    seen = {}
+
+    def other():
+        seen["cmp"] = Value(1.0) > 0  # runs while the main thread is tracing
+        seen["data"] = Value(2.0).data
+
+    def fn(x):
+        t = threading.Thread(target=other)
+        t.start()
+        t.join()
+        return x * 2
+
+    prog = autograd.compile(fn, 1.0)
+    assert seen == {"cmp": True, "data": 2.0}
+    assert prog(3.0) == 6.0
+    assert Value(1.0) > 0 and bool(Value(1.0)) and float(Value(2.5)) == 2.5
+    assert isinstance(Value.__dict__["data"], type(Value.__dict__["grad"]))
+
+
+def test_guards_are_removed_when_fn_raises():
+    with pytest.raises(ZeroDivisionError):
+        autograd.compile(lambda x: x / 0.0, 1.0)
+    assert Value(1.0) < 2 and isinstance(Value.__dict__["data"], type(Value.__dict__["grad"]))
+
+
+# -- constants and parameters ---------------------------------------------------------------
+
+
+def test_constants_made_while_tracing_are_not_parameters():
+    w = Value(0.5)
+    prog = autograd.compile(lambda x: (w * x + 1.0) * 3.0 - Value(2.0), 1.0)
+    assert prog.params == (w,)
+    assert prog(2.0) == (0.5 * 2 + 1) * 3 - 2
+    grads = prog.backward()
+    assert list(grads) == [6.0] and w.grad == 6.0
+
+
+def test_params_array_and_backward_without_accumulating():
+    w, b = Value(2.0), Value(1.0)
+    for batch in (False, True):
+        prog = autograd.compile(lambda x: w * x + b, 3.0, batch=batch)
+        x = [3.0] if batch else 3.0
+        theta = prog.get_params()
+        assert theta.tolist() == [p.data for p in prog.params]
+        theta[prog.params.index(w)] = -1.0
+        assert prog(x, params=theta) == -2.0
+        w.grad = b.grad = 0.0
+        g = prog.backward(accumulate=False)
+        assert (w.grad, b.grad) == (0.0, 0.0)
+        assert dict(zip(prog.params, g.tolist())) == {w: 3.0, b: 1.0}
+        with pytest.raises(ValueError, match="2 parameters"):
+            prog(x, params=np.zeros(3))
+        prog.set_params(theta)
+        assert w.data == -1.0
+        w.data = 2.0
+
+
+# -- per-sample mode: trace one sample, replay a batch --------------------------------------
+
+
+def eager_mean(model, loss, X, y, l2):
+    params = model.parameters()
+    terms = [loss(model(list(row)), t) for row, t in zip(X, y)]
+    total = autograd.sum(terms) * (1.0 / len(terms))
+    return total + nn_l2(params, l2) if l2 else total
+
+
+def nn_l2(params, alpha):
+    import nn
+
+    return nn.l2_penalty(params, alpha)
+
+
+def per_sample_case(nouts, loss_name, n, seed):
+    import nn
+
+    rng = np.random.default_rng(seed)
+    model = nn.MLP(3, nouts, seed=seed)
+    X = rng.normal(size=(n, 3))
+    if loss_name == "hinge":
+        y = rng.choice([-1.0, 1.0], size=n)
+        loss = nn.hinge_loss
+    elif loss_name == "ce":
+        y = rng.integers(0, nouts[-1], size=n).astype(float)
+        loss = nn.cross_entropy
+    else:
+        y = rng.normal(size=n)
+        loss = nn.mse_loss
+    return model, loss, X, y
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    st.sampled_from([([4, 1], "hinge"), ([5, 4, 1], "mse"), ([4, 3], "ce"), ([6, 6, 4], "ce")]),
+    st.lists(st.integers(1, 9), min_size=1, max_size=3),
+    st.sampled_from([0.0, 1e-3]),
+    st.integers(0, 1000),
+)
+def test_per_sample_program_matches_eager_mean_at_every_batch_size(case, sizes, l2, seed):
+    import nn
+
+    nouts, loss_name = case
+    model, loss, X, y = per_sample_case(nouts, loss_name, max(sizes), seed)
+    params = model.parameters()
+
+    def fn(x, t):
+        out = loss(model(x), t)
+        return out + nn.l2_penalty(params, l2) if l2 else out
+
+    prog = autograd.compile(fn, [0.0, 0.0, 0.0], 0.0, batch=True)
+    assert isinstance(prog, BatchProgram) and set(prog.params) == set(params)
+    for b in sizes:  # one program serves every batch size
+        Xb = X[:b]
+        yb = y[:b]
+        ref = eager_mean(model, loss, Xb, [int(t) if loss_name == "ce" else t for t in yb], l2)
+        model.zero_grad()
+        ref.backward()
+        expected = {p: p.grad for p in params}
+        scale = max(1.0, max(abs(n.data) for n in autograd.toposort(ref)))
+        value = prog(Xb, yb)
+        grads = prog.backward(accumulate=False)
+        assert close(value, ref.data, scale), (value, ref.data)
+        for p, g in zip(prog.params, grads.tolist()):
+            assert close(g, expected[p], scale), (g, expected[p])
+        for p in params:  # a training step: the next call reads the new data
+            p.data -= 0.1 * expected[p]
+
+
+def test_per_sample_layers_become_matrix_products_and_compile_once():
+    import nn
+
+    model = nn.MLP(4, [16, 16, 3], seed=0)
+    prog = autograd.compile(lambda x, t: nn.cross_entropy(model(x), t), [0.0] * 4, 0.0, batch=True)
+    assert repr(prog).startswith("BatchProgram(sample=[(4,), ()], params=")
+    assert "layers=3" in repr(prog)
+    assert prog.num_nodes < 200  # one sample's graph, whatever the batch size
+    X = np.random.default_rng(0).normal(size=(300, 4))
+    y = np.arange(300) % 3
+    total = prog(X, y)
+    ref = eager_mean(model, nn.cross_entropy, X, y.tolist(), 0.0)
+    assert math.isclose(total, ref.data, rel_tol=1e-12)
+
+
+def test_per_sample_reduction_sum_and_static_output():
+    w = Value(3.0)
+    prog = autograd.compile(lambda x: w * x, 0.0, batch=True, reduction="sum")
+    assert prog([1.0, 2.0, 4.0]) == 21.0
+    assert prog.backward().tolist() == [7.0] and w.grad == 7.0
+    w.grad = 0.0
+    static = autograd.compile(lambda x: w * w, 0.0, batch=True, reduction="sum")
+    assert static([5.0, 6.0]) == 18.0  # w*w for each of 2 samples
+    assert static.backward().tolist() == [12.0]
+    mean = autograd.compile(lambda x: w * w, 0.0, batch=True)
+    assert mean([5.0, 6.0, 7.0]) == 9.0
+    assert mean.backward(accumulate=False).tolist() == [6.0]
+    with pytest.raises(ValueError, match="unknown reduction"):
+        autograd.compile(lambda x: x, 0.0, batch=True, reduction="max")
+
+
+def test_per_sample_read_gives_values_per_sample():
+    w = Value(2.0)
+    seen = []
+
+    def fn(x):
+        preds = [w * x[0], w * x[1] + 1.0]
+        seen.append(preds)
+        return autograd.sum(preds)
+
+    prog = autograd.compile(fn, [0.0, 0.0], batch=True)
+    with pytest.raises(RuntimeError, match="before read"):
+        prog.read(seen[0])
+    prog([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    assert prog.read(seen[0][0]) == [2.0, 6.0, 10.0]
+    assert prog.read(seen[0]) == [[2.0, 5.0], [6.0, 9.0], [10.0, 13.0]]
+    assert prog.read(w) == [2.0, 2.0, 2.0]
+    with pytest.raises(ValueError, match="not a node"):
+        prog.read(Value(1.0))
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "words"),
+    [
+        (([1.0, 2.0],), TypeError, "takes 2 batched input"),
+        (([[1.0, 2.0]], [1.0, 2.0]), ValueError, "input 1 has 2 samples"),
+        (([1.0, 2.0], [1.0, 2.0]), ValueError, "takes \\(batch, \\*\\(2,\\)\\)"),
+        ((np.zeros((0, 2)), []), ValueError, "empty"),
+        (([["a", "b"]], [1.0]), TypeError, "must be numbers"),
+    ],
+)
+def test_per_sample_bad_batches_get_a_one_line_error(args, error, words):
+    prog = autograd.compile(lambda xs, s: xs[0] * xs[1] + s, [1.0, 2.0], 3.0, batch=True)
+    with pytest.raises(error, match=words) as info:
+        prog(*args)
+    assert "\n" not in str(info.value)
+    with pytest.raises(RuntimeError, match="before backward"):
+        prog.backward()
+    assert prog([[1.0, 2.0], [3.0, 4.0]], [1.0, 2.0]) == (3.0 + 14.0) / 2
+
+
+@pytest.mark.parametrize(("fn", "good", "bad"), DOMAIN_CASES)
+def test_per_sample_replay_raises_the_scalar_engines_error(fn, good, bad):
+    with pytest.raises((ArithmeticError, ValueError)) as scalar:
+        fn(Value(bad))
+    prog = autograd.compile(fn, good, batch=True)
+    assert math.isfinite(prog([good, good]))
+    with pytest.raises(type(scalar.value)) as replay:
+        prog([good, bad, good])
+    assert str(replay.value).split("(")[0] in OPS and "\n" not in str(replay.value)
+
+
+def test_a_dense_layer_that_overflows_names_affine():
+    w = [Value(1e300), Value(1e300)]
+    prog = autograd.compile(
+        lambda x: autograd.sum([autograd.affine(0.0, w, x), autograd.affine(1.0, w, x)]),
+        [1.0, 1.0],
+        batch=True,
+    )
+    assert "layers=1" in repr(prog)
+    assert prog([[1.0, 0.0]]) == 1e300 + 1e300 + 1.0
+    with pytest.raises(OverflowError, match=r"^affine\(.*overflows"):
+        prog([[1.0, 0.0], [1e10, 1e10]])
+
+
+# -- softmax and cross-entropy: the shift is part of the graph ------------------------------
+
+
+@pytest.mark.parametrize("batch", [False, True])
+@pytest.mark.parametrize("shift", [0.0, 1000.0, -1000.0, -800.0, 1e6])
+def test_compiled_softmax_and_cross_entropy_shift_at_replay(batch, shift):
+    import nn
+
+    zs = [v + shift for v in (0.0, 1.0, 2.0)]
+    eager_ce = nn.cross_entropy(zs, 0).data
+    assert math.isclose(eager_ce, 2.4076059644443806, rel_tol=1e-9 if shift < 1e5 else 1e-3)
+    eager_p = [p.data for p in nn.softmax(zs)]
+    traced = []
+
+    def ce(z, t):
+        return nn.cross_entropy(z, t)
+
+    def sm(z):
+        ps = nn.softmax(z)
+        traced.append(ps)
+        return autograd.sum(ps)
+
+    p_ce = autograd.compile(ce, [0.0, 1.0, 2.0], 0.0, batch=batch)
+    p_sm = autograd.compile(sm, [0.0, 1.0, 2.0], batch=batch)
+    if batch:
+        assert math.isclose(p_ce([zs], [0.0]), eager_ce, rel_tol=1e-12)
+        p_sm([zs])
+        got = p_sm.read(traced[0])[0]
+    else:
+        assert math.isclose(p_ce(zs, 0.0), eager_ce, rel_tol=1e-12)
+        p_sm(zs)
+        got = p_sm.read(traced[0])
+    assert got == pytest.approx(eager_p, rel=1e-12, abs=1e-300)
+
+
+# -- programs kept between calls ------------------------------------------------------------
+
+
+def test_program_cache_rebuilds_when_the_parameters_change():
+    import nn
+
+    model = nn.MLP(2, [3, 1], seed=0)
+    cache = ProgramCache()
+    built = []
+
+    def build():
+        built.append(1)
+        return autograd.compile(lambda x: model(x), [0.0, 0.0], batch=True)
+
+    p1 = cache.get(("mse",), model.parameters(), build)
+    assert cache.get(("mse",), model.parameters(), build) is p1 and len(built) == 1
+    model.layers[0].neurons[0].w[0] = Value(0.5)  # structure changed: a new parameter Value
+    p2 = cache.get(("mse",), model.parameters(), build)
+    assert p2 is not p1 and len(built) == 2 and len(cache) == 1
+    assert cache.get(("other",), model.parameters(), build) is not p2 and len(cache) == 2
+    cache.clear()
+    assert len(cache) == 0

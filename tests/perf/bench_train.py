@@ -1,61 +1,102 @@
-"""Time one training step of micrograd's moons demo, engine by engine, side by side.
+"""Time a training step of compiled per-sample programs against torch (and JAX where installed).
 
-    python tests/perf/bench_train.py [--quick]
+    python tests/perf/bench_train.py [--quick] [--threads]
 
-The step: MLP(2, [16, 16, 1]) on 100 moons points (nn.data.make_moons, labels +-1), loss =
-mean(relu(1 - y_i * score_i)) + 1e-4 * sum(p * p), backward, SGD with lr = 1.0 - 0.9 * k / 100.
-Engines: micrograd 0.1.0 (when installed), our scalar engine through ``nn``, the same loss
-replayed by ``autograd.compile``, a hand-written numpy forward/backward of the same network and a
-batched PyTorch float64 step on one thread (when torch is installed). Every engine starts from
-the parameters ``random.seed(SEED); nn.MLP(2, [16, 16, 1])`` draws (micrograd's MLP draws the
-same), so their losses can be compared step by step; they are printed, not asserted.
+Rows: MLPs 2-16-16-1 and 2-64-64-1 (hinge loss, 100 and 1000 points) and 10-128-128-10
+(cross-entropy, 256 points), each with 1e-4 L2, one SGD step. ``autograd.compile(...,
+batch=True)`` traces ONE sample (model forward + per-sample loss + L2) and the program replays
+it over the batch; the step keeps the parameters in an array (``params=``,
+``backward(accumulate=False)``), as torch keeps them in tensors. Peers: torch float64 on one
+thread (``torch.set_num_threads(1)``) and ``jax.jit`` float64 on one thread. BLAS runs on one
+thread for every engine (``--threads`` leaves numpy's default), so the comparison is like for
+like; on a busy machine multi-threaded BLAS makes these small products many times slower.
 
-Fair measurement: ``gc.collect(); gc.freeze()`` before timing, a ``gc.collect()`` inside each
-timed step (each engine pays for its own garbage), the median of repeated steps.
+Measurement: ``gc.collect(); gc.freeze()`` first, then rounds A B A B ...: in each round every
+engine runs ``reps`` steps; the ratio compiled / peer is taken per round, and the median of
+those same-round ratios is printed with min..max. Compile time is traced + lowered, once per
+row. The last block trains 10-128-128-10 for 20 epochs on 1,797 synthetic samples (batches of
+256) the way ``nn.fit(compile=True)`` would with this API: one program, array SGD.
 """
 
 from __future__ import annotations
 
-import gc
 import os
-import platform
-import random
-import statistics
 import sys
-import time
-from collections.abc import Callable
 
-import numpy as np
+if "--threads" not in sys.argv:  # before numpy is imported
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+    os.environ.setdefault(
+        "XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+    )
+
+import gc  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
 import autograd  # noqa: E402
 import nn  # noqa: E402
 
-SEED = 1337
-N_POINTS = 100
-SIZES = [16, 16, 1]
 ALPHA = 1e-4
-CHECK_STEPS = 3  # steps whose losses are compared with micrograd's (micrograd takes ~1 s each)
+LR = 0.05
+ROWS = [  # (nin, hidden sizes, nout, points, loss)
+    (2, [16, 16], 1, 100, "hinge"),
+    (2, [16, 16], 1, 1000, "hinge"),
+    (2, [64, 64], 1, 100, "hinge"),
+    (2, [64, 64], 1, 1000, "hinge"),
+    (10, [128, 128], 10, 256, "ce"),
+]
+
+Step = Callable[[], float]
 
 
-def lr_at(k: int) -> float:
-    """micrograd's demo schedule (k wraps at 100 so long timing runs keep a positive rate)."""
-    return 1.0 - 0.9 * (k % 100) / 100
+def dataset(nin: int, nout: int, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, nin))
+    if nout == 1:
+        return X, np.where(X[:, 0] * X[:, 1] > 0, 1.0, -1.0)
+    teacher = rng.normal(size=(nin, nout))
+    return X, np.argmax(X @ teacher + rng.normal(size=(n, nout)), axis=1).astype(float)
 
 
-def moons() -> tuple[list[list[float]], list[int]]:
-    X, y = nn.data.make_moons(N_POINTS, noise=0.1, seed=SEED, labels="pm1")
-    return [list(map(float, row)) for row in X], [int(t) for t in y]
+def make_model(nin: int, hidden: list[int], nout: int) -> nn.MLP:
+    return nn.MLP(nin, [*hidden, nout], seed=1337)
 
 
-def initial_model() -> nn.MLP:
-    random.seed(SEED)
-    return nn.MLP(2, SIZES)
+def per_sample_program(model: nn.MLP, nin: int, loss: str) -> autograd.BatchProgram:
+    params = model.parameters()
+    lossfn = nn.hinge_loss if loss == "hinge" else nn.cross_entropy
+
+    def fn(x: list, t: autograd.Value) -> autograd.Value:
+        out = model(x)
+        return lossfn([out], [t]) + nn.l2_penalty(params, ALPHA)
+
+    return autograd.compile(fn, [0.0] * nin, 0.0, batch=True)
+
+
+def compiled_engine(row: tuple, X: np.ndarray, y: np.ndarray) -> tuple[Step, float]:
+    nin, hidden, nout, _, loss = row
+    model = make_model(nin, hidden, nout)
+    t0 = time.perf_counter()
+    prog = per_sample_program(model, nin, loss)
+    seconds = time.perf_counter() - t0
+    theta = prog.get_params()
+
+    def step() -> float:
+        value = prog(X, y, params=theta)
+        theta[:] -= LR * prog.backward(accumulate=False)
+        return value
+
+    return step, seconds
 
 
 def layer_arrays(model: nn.MLP) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(W of shape (nin, nout), b of shape (nout,)) per layer, from an nn.MLP."""
     out = []
     for layer in model.layers:
         W = np.array([[w.data for w in n.w] for n in layer.neurons]).T
@@ -64,250 +105,190 @@ def layer_arrays(model: nn.MLP) -> list[tuple[np.ndarray, np.ndarray]]:
     return out
 
 
-# -- engines: each returns step(k) -> loss before the update ---------------------------------
-
-
-def micrograd_engine(X: list[list[float]], y: list[int]) -> Callable[[int], float]:
-    from micrograd.engine import Value
-    from micrograd.nn import MLP
-
-    random.seed(SEED)
-    model = MLP(2, SIZES)
-    params = model.parameters()
-
-    def step(k: int) -> float:
-        inputs = [list(map(Value, row)) for row in X]
-        scores = list(map(model, inputs))
-        losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
-        data_loss = sum(losses) * (1.0 / len(losses))
-        reg_loss = ALPHA * sum(p * p for p in params)
-        total = data_loss + reg_loss
-        model.zero_grad()
-        total.backward()
-        lr = lr_at(k)
-        for p in params:
-            p.data -= lr * p.grad
-        return total.data
-
-    return step
-
-
-def nn_loss(model: nn.MLP, X: list, y: list) -> autograd.Value:
-    scores = [model(row) for row in X]
-    return nn.hinge_loss(scores, y) + nn.l2_penalty(model.parameters(), ALPHA)
-
-
-def scalar_engine(X: list[list[float]], y: list[int]) -> Callable[[int], float]:
-    model = initial_model()
-    params = model.parameters()
-
-    def step(k: int) -> float:
-        total = nn_loss(model, X, y)
-        model.zero_grad()
-        total.backward()
-        lr = lr_at(k)
-        for p in params:
-            p.data -= lr * p.grad
-        return total.data
-
-    return step
-
-
-def compiled_engine(X: list[list[float]], y: list[int]) -> Callable[[int], float]:
-    model = initial_model()
-    params = model.parameters()
-    prog = autograd.compile(lambda xv, yv: nn_loss(model, xv, yv), X, y)
-    Xa, ya = np.array(X), np.array(y, dtype=float)
-
-    def step(k: int) -> float:
-        model.zero_grad()
-        loss = prog(Xa, ya)
-        prog.backward()
-        lr = lr_at(k)
-        for p in params:
-            p.data -= lr * p.grad
-        return loss
-
-    return step
-
-
-def numpy_engine(X: list[list[float]], y: list[int]) -> Callable[[int], float]:
-    layers = layer_arrays(initial_model())
-    Xa, ya = np.array(X), np.array(y, dtype=float)
-    n = len(ya)
-
-    def step(k: int) -> float:
-        acts = [Xa]
-        pre = []
-        for i, (W, b) in enumerate(layers):
-            z = acts[-1] @ W + b
-            pre.append(z)
-            acts.append(np.maximum(z, 0.0) if i < len(layers) - 1 else z)
-        score = acts[-1][:, 0]
-        margin = 1.0 - ya * score
-        reg = sum(float((W * W).sum() + (b * b).sum()) for W, b in layers)
-        loss = float(np.maximum(margin, 0.0).sum() * (1.0 / n) + ALPHA * reg)
-        dz = (-(ya * (margin > 0.0)) * (1.0 / n))[:, None]
-        grads = []
-        for i in range(len(layers) - 1, -1, -1):
-            W, b = layers[i]
-            grads.append((acts[i].T @ dz + 2 * ALPHA * W, dz.sum(0) + 2 * ALPHA * b))
-            if i:
-                dz = (dz @ W.T) * (pre[i - 1] > 0.0)
-        lr = lr_at(k)
-        for (W, b), (dW, db) in zip(layers, reversed(grads)):
-            W -= lr * dW
-            b -= lr * db
-        return loss
-
-    return step
-
-
-def torch_engine(X: list[list[float]], y: list[int]) -> Callable[[int], float] | None:
+def torch_engine(row: tuple, X: np.ndarray, y: np.ndarray) -> tuple[Step, float] | None:
     try:
         import torch
     except ImportError:
         return None
     torch.set_num_threads(1)
+    nin, hidden, nout, _, loss = row
     params = []
-    for W, b in layer_arrays(initial_model()):
+    for W, b in layer_arrays(make_model(nin, hidden, nout)):
         params += [torch.tensor(W, requires_grad=True), torch.tensor(b, requires_grad=True)]
     Xt = torch.tensor(X, dtype=torch.float64)
     yt = torch.tensor(y, dtype=torch.float64)
-    n = len(y)
+    yi = yt.long()
 
-    def step(k: int) -> float:
+    def step() -> float:
         h = Xt
         for i in range(0, len(params), 2):
             h = h @ params[i] + params[i + 1]
             if i < len(params) - 2:
                 h = torch.relu(h)
-        data_loss = torch.relu(1.0 - yt * h[:, 0]).sum() * (1.0 / n)
-        reg = sum((p * p).sum() for p in params)
-        total = data_loss + ALPHA * reg
+        if loss == "hinge":
+            data_loss = torch.relu(1.0 - yt * h[:, 0]).mean()
+        else:
+            data_loss = torch.nn.functional.cross_entropy(h, yi)
+        total = data_loss + ALPHA * sum((p * p).sum() for p in params)
         for p in params:
             p.grad = None
         total.backward()
-        lr = lr_at(k)
         with torch.no_grad():
             for p in params:
-                p -= lr * p.grad
-        return total.detach().item()
+                p -= LR * p.grad
+        return total.item()
 
-    return step
-
-
-# -- measurement ------------------------------------------------------------------------------
+    return step, 0.0
 
 
-def run(step: Callable[[int], float], n_steps: int) -> tuple[list[float], list[float]]:
-    """Losses and per-step seconds of ``n_steps`` steps, each paying for its own garbage."""
+def jax_engine(row: tuple, X: np.ndarray, y: np.ndarray) -> tuple[Step, float] | None:
+    try:
+        import jax
+        import jax.numpy as jnp
+    except ImportError:
+        return None
+    jax.config.update("jax_enable_x64", True)
+    nin, hidden, nout, _, loss = row
+    params = [
+        (jnp.asarray(W), jnp.asarray(b)) for W, b in layer_arrays(make_model(nin, hidden, nout))
+    ]
+    Xj, yj = jnp.asarray(X), jnp.asarray(y)
+
+    def objective(ps: list, X: jnp.ndarray, y: jnp.ndarray) -> jnp.ndarray:
+        h = X
+        for i, (W, b) in enumerate(ps):
+            h = h @ W + b
+            if i < len(ps) - 1:
+                h = jax.nn.relu(h)
+        if loss == "hinge":
+            data = jax.nn.relu(1.0 - y * h[:, 0]).mean()
+        else:
+            logp = jax.nn.log_softmax(h)
+            data = -jnp.take_along_axis(logp, y.astype(int)[:, None], axis=1).mean()
+        return data + ALPHA * sum((W * W).sum() + (b * b).sum() for W, b in ps)
+
+    @jax.jit
+    def update(ps: list, X: jnp.ndarray, y: jnp.ndarray) -> tuple:
+        value, grads = jax.value_and_grad(objective)(ps, X, y)
+        return value, jax.tree_util.tree_map(lambda p, g: p - LR * g, ps, grads)
+
+    t0 = time.perf_counter()
+    value, _ = update(params, Xj, yj)
+    value.block_until_ready()
+    seconds = time.perf_counter() - t0
+    state = [params]
+
+    def step() -> float:
+        value, state[0] = update(state[0], Xj, yj)
+        return float(value)  # waits for the result
+
+    return step, seconds
+
+
+def fmt(seconds: float) -> str:
+    if seconds >= 1.0:
+        return f"{seconds:.2f} s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds * 1e6:.0f} us"
+
+
+def interleaved(engines: dict[str, Step], rounds: int, reps: int) -> dict[str, list[float]]:
+    """Per-step seconds of each engine in each round, engines alternating within a round."""
+    for step in engines.values():  # warm up
+        step()
     gc.collect()
     gc.freeze()
-    losses, times = [], []
+    times: dict[str, list[float]] = {name: [] for name in engines}
     try:
-        for k in range(n_steps):
-            t0 = time.perf_counter()
-            losses.append(step(k))
-            gc.collect()
-            times.append(time.perf_counter() - t0)
+        for _ in range(rounds):
+            for name, step in engines.items():
+                t0 = time.perf_counter()
+                for _ in range(reps):
+                    step()
+                times[name].append((time.perf_counter() - t0) / reps)
     finally:
         gc.unfreeze()
-    return losses, times
+    return times
 
 
-def fmt_time(seconds: float) -> str:
-    if seconds >= 1.0:
-        return f"{seconds:8.3f} s "
-    if seconds >= 1e-3:
-        return f"{seconds * 1e3:8.3f} ms"
-    return f"{seconds * 1e6:8.1f} us"
+def ratio(a: list[float], b: list[float]) -> str:
+    rs = [x / y for x, y in zip(a, b)]
+    return f"{statistics.median(rs):.2f}x ({min(rs):.2f}..{max(rs):.2f})"
+
+
+def fit_like(epochs: int = 20, n: int = 1797, batch: int = 256) -> tuple[float, float, float]:
+    """Seconds to compile and train 10-128-128-10 for ``epochs`` (array SGD, shuffled batches),
+    the compile part of it, and the final full-batch loss."""
+    X, y = dataset(10, 10, n, seed=2)
+    model = nn.MLP(10, [128, 128, 10], seed=1337, init="kaiming")
+    rng = np.random.default_rng(0)
+    gc.collect()
+    t0 = time.perf_counter()
+    prog = per_sample_program(model, 10, "ce")
+    compiled = time.perf_counter() - t0
+    theta = prog.get_params()
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, batch):
+            idx = order[start : start + batch]
+            prog(X[idx], y[idx], params=theta)
+            theta -= 0.1 * prog.backward(accumulate=False)
+    prog.set_params(theta)
+    seconds = time.perf_counter() - t0
+    return seconds, compiled, prog(X, y)
 
 
 def main() -> None:
     quick = "--quick" in sys.argv
-    X, y = moons()
-    engines: list[tuple[str, Callable[[int], float] | None, int]] = []
-    try:
-        engines.append(("micrograd 0.1.0", micrograd_engine(X, y), CHECK_STEPS))
-    except ImportError:
-        engines.append(("micrograd 0.1.0", None, 0))
-    engines += [
-        ("stepgrad scalar (nn)", scalar_engine(X, y), 6 if quick else 20),
-        ("stepgrad compiled replay", compiled_engine(X, y), 100 if quick else 300),
-        ("numpy by hand", numpy_engine(X, y), 100 if quick else 300),
-        ("torch float64, 1 thread", torch_engine(X, y), 100 if quick else 300),
-    ]
-    print("$ python tests/perf/bench_train.py" + (" --quick" if quick else ""))
+    rounds = 7
+    print("$ python tests/perf/bench_train.py" + " ".join([""] + sys.argv[1:]))
+    threads = "numpy default" if "--threads" in sys.argv else "1 thread everywhere"
     print(
-        f"one training step of micrograd's moons demo: MLP(2, {SIZES}), {N_POINTS} points, "
-        f"hinge loss + {ALPHA:g} L2, SGD"
+        f"python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}, "
+        f"{os.cpu_count()} cpus, BLAS: {threads}; {rounds} interleaved rounds"
     )
+    have_torch = torch_engine(ROWS[0], *dataset(2, 1, 10)) is not None
+    have_jax = jax_engine(ROWS[0], *dataset(2, 1, 10)) is not None
+    print(f"torch: {'installed' if have_torch else 'not installed'}; "
+          f"jax: {'installed' if have_jax else 'not installed'}")  # fmt: skip
+    print()
+    head = (
+        f"{'problem':34s} {'compile':>9s} {'compiled step':>14s} {'torch step':>11s} "
+        f"{'compiled/torch':>22s} {'jax jit step':>13s} {'compiled/jax':>22s}"
+    )
+    print(head)
+    print("-" * len(head))
+    for row in ROWS:
+        nin, hidden, nout, n, loss = row
+        X, y = dataset(nin, nout, n)
+        step, compile_s = compiled_engine(row, X, y)
+        engines = {"compiled": step}
+        t = torch_engine(row, X, y)
+        if t:
+            engines["torch"] = t[0]
+        j = jax_engine(row, X, y)
+        if j:
+            engines["jax"] = j[0]
+        reps = max(3, int((10 if quick else 40) * 100 / max(n, 100)))
+        times = interleaved(engines, rounds, reps)
+        c = statistics.median(times["compiled"])
+        kind = "cross-entropy" if loss == "ce" else "hinge"
+        name = f"{'-'.join(map(str, [nin, *hidden, nout]))} x{n} {kind}"
+        tt = f"{fmt(statistics.median(times['torch'])):>11s}" if t else f"{'-':>11s}"
+        tr = f"{ratio(times['compiled'], times['torch']):>22s}" if t else f"{'-':>22s}"
+        jt = f"{fmt(statistics.median(times['jax'])):>13s}" if j else f"{'not installed':>13s}"
+        jr = f"{ratio(times['compiled'], times['jax']):>22s}" if j else f"{'-':>22s}"
+        print(f"{name:34s} {fmt(compile_s):>9s} {fmt(c):>14s} {tt} {tr} {jt} {jr}")
+    print()
+    print("compiled/peer: median of same-round ratios (min..max); below 1 the compiled step is")
+    print("faster. compile = trace one sample + lower, independent of the batch size.")
+    print()
+    seconds, compiled, final = fit_like()
     print(
-        f"python {platform.python_version()}, numpy {np.__version__}, "
-        f"{platform.machine()}, {os.cpu_count()} cpus; median of timed steps"
+        f"20 epochs of 10-128-128-10 on 1797 samples, batches of 256, array SGD: {seconds:.2f} s "
+        f"(compile {fmt(compiled)}), final loss {final:.4f}"
     )
-    results = {}
-    for name, step, n_steps in engines:
-        if step is None:
-            results[name] = None
-            continue
-        results[name] = run(step, n_steps)
-    base = results["micrograd 0.1.0"]
-    ref_losses = base[0] if base else results["stepgrad scalar (nn)"][0]
-    torch_res = results["torch float64, 1 thread"]
-    print()
-    head = f"{'engine':26s} {'time/step':>11s} {'steps':>6s} {'vs micrograd':>13s} {'vs torch':>9s}"
-    print(head + "  losses vs micrograd, first steps")
-    print("-" * (len(head) + 34))
-    for name, _, _ in engines:
-        res = results[name]
-        if res is None:
-            print(f"{name:26s} {'(not installed)':>11s}")
-            continue
-        losses, times = res
-        t = statistics.median(times)
-        vs_mg = f"{statistics.median(base[1]) / t:12.1f}x" if base else f"{'-':>13s}"
-        vs_torch = f"{t / statistics.median(torch_res[1]):8.2f}x" if torch_res else f"{'-':>9s}"
-        m = min(len(losses), len(ref_losses), CHECK_STEPS)
-        diffs = [abs(a - b) / abs(b) for a, b in zip(losses[:m], ref_losses[:m])]
-        same = next((i for i in range(m) if losses[i] != ref_losses[i]), m)
-        if res is base:
-            agree = "(reference) " + ", ".join(f"{v:.6f}" for v in losses[:m])
-        elif same == m:
-            agree = f"identical for all {m} steps"
-        else:
-            agree = f"identical for {same} of {m} steps, max rel diff {max(diffs):.1e}"
-        print(f"{name:26s} {fmt_time(t):>11s} {len(times):6d} {vs_mg} {vs_torch}  {agree}")
-    print()
-    print("vs torch = time / torch's time (lower is faster). Losses drift by ulps once gradients")
-    print("are summed in another order (micrograd sums them in the order of its _prev sets).")
-    print()
-    print("the whole demo, 100 epochs of nn.fit (accuracy metric on, no progress bar):")
-    for compiled in (False, True):
-        seconds, acc = whole_demo(X, y, compiled)
-        print(f"  nn.fit(compile={compiled!s:5}) {seconds:6.2f} s, final accuracy {acc:.0%}")
-
-
-def whole_demo(X: list[list[float]], y: list[int], compiled: bool) -> tuple[float, float]:
-    """Seconds for micrograd's whole moons demo through ``nn.fit``, and the final accuracy."""
-    model = initial_model()
-    gc.collect()
-    t0 = time.perf_counter()
-    history = nn.fit(
-        model,
-        X,
-        y,
-        loss=nn.hinge_loss,
-        optimizer=nn.SGD(model.parameters(), lr=1.0),
-        epochs=100,
-        l2=ALPHA,
-        lr_schedule=lr_at,
-        progress=False,
-        compile=compiled,
-    )
-    gc.collect()
-    return time.perf_counter() - t0, history["accuracy"][-1]
 
 
 if __name__ == "__main__":
