@@ -34,22 +34,28 @@ def _sin(x: Any) -> Any:
     return x.sin() if isinstance(x, Value) else np.sin(x)
 
 
-def _tanh(x: Any) -> Any:
-    if isinstance(x, float | int):
-        return math.tanh(x)
-    return x.tanh() if isinstance(x, Value) else np.tanh(x)
+def _sigmoid(z: Any) -> Any:
+    """1 / (1 + e^-z) on a float, a Value or an array, never taking e of a positive number."""
+    if isinstance(z, Value):
+        return z.sigmoid()
+    if isinstance(z, float | int):
+        e = math.exp(-abs(z))
+        return 1 / (1 + e) if z >= 0 else e / (1 + e)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
 
 
+# 0.5 (1 + tanh u) is written sigmoid(2u): the same number without the cancellation of
+# 1 + tanh(u) for u << 0 (check_op's kernel check caught that form differing from numpy's).
 def _gelu(x: Any) -> Any:
-    return 0.5 * x * (1 + _tanh(C * (x + K * x * x * x)))
+    return x * _sigmoid(2 * C * (x + K * x * x * x))
 
 
 def _gelu_partial(x: Any, wrong: bool = False) -> Any:
-    t = _tanh(C * (x + K * x * x * x))
-    slope = C * (1 + 3 * K * x * x)
+    s = _sigmoid(2 * C * (x + K * x * x * x))
     if wrong:  # the classic slip: the product rule's second term forgotten
-        return 0.5 * (1 + t)
-    return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * slope
+        return s
+    return s + x * s * (1 - s) * 2 * C * (1 + 3 * K * x * x)
 
 
 # d sin = cos(x) = sin(x + pi/2): written with sin itself, so it works on Values too.
@@ -101,7 +107,10 @@ def main() -> None:
     try:
         check_op("sin", reference=math.sin)
         print("sin: ok (forward vs math.sin, partials, second order, kernel)")
-        check_op("gelu", reference=lambda x: 0.5 * x * (1 + math.tanh(C * (x + K * x**3))))
+        # the textbook formula, with 0.5 (1 + tanh u) = 1 / (1 + e^-2u) so that it stays
+        # accurate for x << 0 (it overflows first, and check_op skips what the reference
+        # cannot compute)
+        check_op("gelu", reference=lambda x: x / (1 + math.exp(-2 * C * (x + K * x**3))))
         print("gelu: ok")
         try:
             check_op("badgelu")
