@@ -263,3 +263,17 @@ def test_a_toy_op_added_as_one_row_is_drawn_stepped_compiled_and_checked(toy_row
     prog = autograd.compile(lambda v: v.cube() * 2.0, 2.0)
     assert prog(3.0) == 54.0
     check_op("cube")
+
+
+def test_contributing_worked_example_runs():
+    import re
+
+    text = (ROOT / "CONTRIBUTING.md").read_text()
+    code = "\n".join(re.findall(r"```python\n(.*?)```", text, re.S))
+    assert "autograd.register(Op(" in code and "check_op(" in code
+    try:
+        exec(compile(code, "CONTRIBUTING.md", "exec"), {})
+        assert Value(2.0).cube().data == 8.0
+    finally:
+        if "cube" in OPS:
+            autograd.unregister("cube")
