@@ -8,11 +8,12 @@
 3. A rule with a mistake in it is caught, with its smallest counterexample.
 4. A tiny model with a gelu hidden layer learns sin(x) on [-2, 2].
 
-Run:  python examples/custom_op.py
+Run:  python examples/custom_op.py [--steps 300]
 """
 
 from __future__ import annotations
 
+import argparse
 import math
 import random
 from typing import Any
@@ -100,7 +101,8 @@ def train(steps: int = 300, seed: int = 0) -> tuple[float, float]:
     return first, loss().data
 
 
-def main() -> None:
+def main(steps: int = 300) -> None:
+    """Register, check, catch the wrong rule, train; the rows are taken out again at the end."""
     autograd.register(SIN)
     autograd.register(GELU)
     autograd.register(BAD_GELU)
@@ -116,7 +118,7 @@ def main() -> None:
             check_op("badgelu")
         except OpCheckError as err:
             print("caught:", str(err).splitlines()[0])
-        before, after = train()
+        before, after = train(steps)
         print(f"trained a 1-8-1 gelu model on sin(x): loss {before:.4f} -> {after:.4f}")
     finally:
         for name in ("sin", "gelu", "badgelu"):
@@ -125,4 +127,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=300, help="training steps (default 300)")
+    main(parser.parse_args().steps)
