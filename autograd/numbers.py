@@ -21,7 +21,11 @@ import math
 import numbers
 from typing import Any
 
-__all__ = ["real", "finite", "positive", "nonnegative", "interval", "count", "shown"]
+__all__ = ["TooLarge", "real", "finite", "positive", "nonnegative", "interval", "count", "shown"]
+
+
+class TooLarge(OverflowError, ValueError):
+    """A number too large for a float: an overflow, and a bad value for a setting."""
 
 
 def shown(x: Any, limit: int = 40) -> str:
@@ -39,7 +43,9 @@ def real(x: Any, what: str, error: type[Exception] = ValueError) -> float:
     try:
         return float(x)
     except OverflowError:
-        raise ValueError(f"{what} must be a finite number, got {shown(x)}") from None
+        raise TooLarge(
+            f"{what} must be a finite number: {shown(x)} is too large for a float"
+        ) from None
 
 
 def finite(x: Any, what: str) -> float:

@@ -108,7 +108,7 @@ def check_limits(op: Op, xs: Sequence[Any], arg: Any) -> None:
     for limit in op.limits:
         ok = limit.test(tuple(xs), arg)
         if isinstance(ok, bool | np.bool_):
-            if ok or any(x != x for x in xs):
+            if ok or any(x != x for x in xs) or arg != arg:
                 continue
             raise limit.error(f"{describe_call(op, xs, arg)}: {limit.text}")
         cols = np.broadcast_arrays(*xs)
@@ -235,9 +235,18 @@ add_row(Op("mul", 2, _mul, lambda o, xs, a: (xs[1], xs[0]), _mul, "a * b", symbo
 add_row(Op("neg", 1, _neg, lambda o, xs, a: (-1.0,), _neg, "-a", symbol="-",
            formula="-{0}", local=("-1",)))  # fmt: skip
 
+
+def _whole(k: float) -> bool:
+    """True for an integer exponent (or an infinite one): a negative base stays real."""
+    return k != k or math.isinf(k) or float(k).is_integer()
+
+
 # x ** k with a constant k works wherever Python's float power is real (e.g. (-2) ** 3).
 # Judgement call: for 0 < k < 1 the derivative is infinite at 0, so 0 is outside the domain
 # (we never hand out an infinite gradient silently). x ** 0 has derivative 0 everywhere.
+# Under create_graph the derivative k * x ** (k - 1) is itself a graph: at x = 0 with
+# 1 < k < 2 its own derivative is infinite, so grad(x ** 1.5, create_graph=True) at 0 is
+# refused, naming pow(0.0, 1.5), rather than handing out a derivative that is silently wrong.
 add_row(
     Op(
         "pow",
@@ -247,7 +256,7 @@ add_row(
         lambda xs, k: np.power(xs[0], k),
         "a ** k for a number k",
         limits=(
-            Limit(lambda xs, k: (xs[0] >= 0) | (k == math.floor(k)), "result is not a real number"),
+            Limit(lambda xs, k: (xs[0] >= 0) | _whole(k), "result is not a real number"),
             Limit(lambda xs, k: (xs[0] != 0) | (k >= 0), "division by zero", ZeroDivisionError),
             Limit(lambda xs, k: (xs[0] != 0) | (k >= 1) | (k == 0), "derivative is infinite at 0"),
         ),

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from autograd.ops import OPS, Op
 from autograd.value import Value, apply
 
-__all__ = ["Expression", "expressions", "finite_floats", "inputs", "op_inputs"]
+__all__ = ["Expression", "expressions", "finite_floats", "inputs", "off_kinks", "op_inputs"]
 
 # n-ary ops enter random expressions with this many inputs
 NARY_INPUTS = 3
@@ -49,18 +49,24 @@ def arity(op: Op) -> int:
     return n + (n + 1) % 2 if op.name == "affine" else n  # affine: bias + (w, x) pairs
 
 
+KINK_MARGIN = 1e-3  # inputs of a gradient test stay this far from a kink
+
+
+def off_kinks(op: Op, xs: Sequence[float]) -> bool:
+    """True when no input is near one of the op's kinks, nor, for a piecewise op of several
+    inputs (max), near another input: ties are where such a derivative jumps."""
+    if any(abs(x - k) < KINK_MARGIN for x in xs for k in op.kinks):
+        return False
+    if op.smooth or len(xs) < 2:
+        return True
+    return all(abs(a - b) >= KINK_MARGIN for i, a in enumerate(xs) for b in xs[:i])
+
+
 def op_inputs(op: Op) -> st.SearchStrategy[tuple[float, ...]]:
     """Input tuples for ``op`` drawn inside its bounds, off its kinks."""
     lo, hi = op.bounds
-    one = finite_floats(lo, hi)
-    if op.kinks:
-        one = one.filter(lambda x: all(abs(x - k) > 1e-3 for k in op.kinks))
-    drawn = st.tuples(*[one] * arity(op))
-    if not op.smooth and arity(op) > 1:  # piecewise with several inputs (max): kinks at ties
-        drawn = drawn.filter(
-            lambda xs: all(abs(a - b) > 1e-3 for i, a in enumerate(xs) for b in xs[:i])
-        )
-    return drawn
+    drawn = st.tuples(*[finite_floats(lo, hi)] * arity(op))
+    return drawn.filter(lambda xs: off_kinks(op, xs)) if not op.smooth else drawn
 
 
 def _into(op: Op, v: Value, leaf: bool) -> Value:

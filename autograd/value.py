@@ -82,6 +82,10 @@ def builder(op: Op) -> Callable[[tuple[Value, ...], Any], Value]:
                 ds = partials(data, xs, arg)
             except (OverflowError, ZeroDivisionError) as err:  # e.g. 1/x for a subnormal x
                 raise _refuse(op, xs, arg, err, "derivative") from None
+            except ValueError:  # a rule outside its domain: only where NaN skipped the limits
+                if data == data:
+                    raise
+                ds = (math.nan,) * len(xs)
             if len(ds) != len(xs):
                 raise RuntimeError(
                     f"rule for op {name!r} returned {len(ds)} gradients for {len(inputs)} inputs"
@@ -114,10 +118,10 @@ def apply(name: str, *inputs: Value, arg: Any = None) -> Value:
     return build(vs, arg)
 
 
-def _const(x: Any) -> Value:
+def _const(x: Any, where: str = "Value op") -> Value:
     """A Python number used in an op becomes a leaf, as in micrograd (and is drawn as one)."""
     v = _new(Value)
-    v.data = as_real(x, "Value op")
+    v.data = x if x.__class__ is float else as_real(x, where)
     v.grad = 0.0
     v.op = ""
     v.label = ""
@@ -209,19 +213,19 @@ class Value:
 
     def __add__(self, other: Value | float) -> Value:
         """self + other (op 'add')."""
-        return _ADD((self, other if other.__class__ is Value else _const(other)))
+        return _ADD((self, other if other.__class__ is Value else _const(other, "add() operand")))
 
     def __radd__(self, other: float) -> Value:
         """other + self (op 'add')."""
-        return _ADD((self, _const(other)))
+        return _ADD((self, _const(other, "add() operand")))
 
     def __mul__(self, other: Value | float) -> Value:
         """self * other (op 'mul')."""
-        return _MUL((self, other if other.__class__ is Value else _const(other)))
+        return _MUL((self, other if other.__class__ is Value else _const(other, "mul() operand")))
 
     def __rmul__(self, other: float) -> Value:
         """other * self (op 'mul')."""
-        return _MUL((self, _const(other)))
+        return _MUL((self, _const(other, "mul() operand")))
 
     def __neg__(self) -> Value:
         """-self (op 'neg')."""
@@ -229,7 +233,7 @@ class Value:
 
     def __sub__(self, other: Value | float) -> Value:
         """self - other, as self + (-other)."""
-        return self + (-other)
+        return self + (-other if other.__class__ is Value else -as_real(other, "sub() operand"))
 
     def __rsub__(self, other: float) -> Value:
         """other - self, as other + (-self)."""
@@ -243,20 +247,29 @@ class Value:
 
     def __rpow__(self, other: float) -> Value:
         """other ** self (op 'powv', the base a number > 0)."""
-        return _POWV((_const(other), self))
+        return _POWV((_const(other, "pow() base"), self))
 
     def __truediv__(self, other: Value | float) -> Value:
         """self / other, as self * other**-1."""
-        d = other.data if other.__class__ is Value else as_real(other, "div")
+        if other.__class__ is Value:
+            if other.data == 0.0:
+                raise ZeroDivisionError(f"div({self.data!r}, 0.0): division by zero")
+            return self * other**-1
+        d = as_real(other, "div() operand")
         if d == 0.0:
             raise ZeroDivisionError(f"div({self.data!r}, {d!r}): division by zero")
-        return self * other**-1
+        try:
+            inverse = d**-1  # a number: one constant, as in micrograd
+        except OverflowError:
+            raise OverflowError(f"div({self.data!r}, {d!r}): result overflows a float") from None
+        return self * inverse
 
     def __rtruediv__(self, other: float) -> Value:
         """other / self, as other * self**-1."""
+        d = as_real(other, "div() operand")
         if self.data == 0.0:
-            raise ZeroDivisionError(f"div({as_real(other, 'div')!r}, 0.0): division by zero")
-        return other * self**-1
+            raise ZeroDivisionError(f"div({d!r}, 0.0): division by zero")
+        return d * self**-1
 
     def __abs__(self) -> Value:
         """abs(self) (op 'abs')."""

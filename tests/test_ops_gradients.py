@@ -34,16 +34,7 @@ def test_every_registered_op_is_drawn_inside_its_domain(data):
 # The table: every registered row through autograd.testing.check_op (forward, partials,
 # second order, numpy kernel and partials on arrays, domain errors, edges included).
 # pow's row covers its exponents (Op.args); compile's kernels are the rows' kernels.
-NAN_POWV = pytest.mark.xfail(
-    strict=True,
-    reason="engine: Value(-1.0) ** Value(nan) raises a bare 'math domain error' from powv's "
-    "partial log(base); NaN skips the limits, so the partial must give NaN too",
-)
-
-
-@pytest.mark.parametrize(
-    "name", [pytest.param(n, marks=NAN_POWV) if n == "powv" else n for n in sorted(OPS)]
-)
+@pytest.mark.parametrize("name", sorted(OPS))
 def test_check_op_passes_for_every_registered_op(name):
     check_op(name)
 
