@@ -326,32 +326,42 @@ def test_compiled_fit_gives_the_same_losses(loss, make_data, nouts, batch_size, 
     assert list(s1.values()) == pytest.approx(list(s0.values()), rel=1e-9, abs=1e-12)
 
 
-def test_compiled_fit_records_one_program_per_batch_shape(monkeypatch):
+def test_compiled_fit_traces_one_sample_once_per_model_and_again_when_it_changes(monkeypatch):
     import nn.training
 
     real = nn.training.compile_graph
-    shapes = []
+    traced = []
 
-    def counting(fn, xb, yb):
-        shapes.append(len(xb))
-        return real(fn, xb, yb)
+    def counting(fn, x, t, **kwargs):
+        traced.append((len(x), kwargs))
+        return real(fn, x, t, **kwargs)
 
     monkeypatch.setattr(nn.training, "compile_graph", counting)
     X, y = data.make_xor(20, seed=5, labels="pm1")
     model = nn.MLP(2, [4, 1], seed=0)
-    nn.fit(
-        model,
-        X,
-        y,
-        loss=nn.hinge_loss,
-        optimizer=nn.SGD(model.parameters(), lr=0.1),
-        epochs=3,
-        batch_size=8,
-        seed=0,
-        compile=True,
-        progress=False,
-    )
-    assert sorted(shapes) == [4, 8]  # batches of 8, 8, 4 in each of 3 epochs: two programs
+
+    def train(m):
+        return nn.fit(m, X, y, loss=nn.hinge_loss, optimizer=nn.SGD(m.parameters(), lr=0.1),
+                      epochs=3, batch_size=8, seed=0, compile=True, progress=False)  # fmt: skip
+
+    train(model)  # batches of 8, 8 and 4: one program for every batch size
+    train(model)  # a second fit on the same model reuses it
+    assert traced == [(2, {"batch": True})]
+    model.layers[-1] = nn.Layer(4, 1, nonlin=False, seed=1)  # the structure changed
+    train(model)
+    assert len(traced) == 2
+
+
+def test_compiled_fit_refuses_a_loss_that_is_not_a_mean_of_per_sample_losses():
+    X, y = data.make_xor(12, seed=5, labels="pm1")
+    model = nn.MLP(2, [4, 1], seed=0)
+
+    def summed(preds, targets):
+        return nn.mse_loss(preds, targets, reduction="sum")
+
+    with pytest.raises(ValueError, match="not the mean of its per-sample losses"):
+        nn.fit(model, X, y, loss=summed, optimizer=nn.SGD(model.parameters(), lr=0.01),
+               epochs=1, compile=True, progress=False)  # fmt: skip
 
 
 @pytest.mark.parametrize("enabled", [True, False])

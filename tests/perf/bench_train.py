@@ -14,8 +14,8 @@ like; on a busy machine multi-threaded BLAS makes these small products many time
 Measurement: ``gc.collect(); gc.freeze()`` first, then rounds A B A B ...: in each round every
 engine runs ``reps`` steps; the ratio compiled / peer is taken per round, and the median of
 those same-round ratios is printed with min..max. Compile time is traced + lowered, once per
-row. The last block trains 10-128-128-10 for 20 epochs on 1,797 synthetic samples (batches of
-256) the way ``nn.fit(compile=True)`` would with this API: one program, array SGD.
+row. The last block times ``nn.fit`` itself, eager and ``compile=True``: 10-128-128-10 for 20
+epochs on 1,797 synthetic samples (batches of 256), and micrograd's whole moons demo.
 """
 
 from __future__ import annotations
@@ -217,26 +217,35 @@ def ratio(a: list[float], b: list[float]) -> str:
     return f"{statistics.median(rs):.2f}x ({min(rs):.2f}..{max(rs):.2f})"
 
 
-def fit_like(epochs: int = 20, n: int = 1797, batch: int = 256) -> tuple[float, float, float]:
-    """Seconds to compile and train 10-128-128-10 for ``epochs`` (array SGD, shuffled batches),
-    the compile part of it, and the final full-batch loss."""
+def fit_runs(epochs: int = 20, n: int = 1797, batch: int = 256) -> list[tuple[str, float, str]]:
+    """``nn.fit`` itself, eager and ``compile=True``: 10-128-128-10 with cross-entropy for
+    ``epochs`` (batches of ``batch``), and micrograd's whole moons demo (100 epochs, full
+    batch, hinge + 1e-4 L2). Seconds include tracing; a second compiled fit reuses the program."""
     X, y = dataset(10, 10, n, seed=2)
-    model = nn.MLP(10, [128, 128, 10], seed=1337, init="kaiming")
-    rng = np.random.default_rng(0)
-    gc.collect()
-    t0 = time.perf_counter()
-    prog = per_sample_program(model, 10, "ce")
-    compiled = time.perf_counter() - t0
-    theta = prog.get_params()
-    for _ in range(epochs):
-        order = rng.permutation(n)
-        for start in range(0, n, batch):
-            idx = order[start : start + batch]
-            prog(X[idx], y[idx], params=theta)
-            theta -= 0.1 * prog.backward(accumulate=False)
-    prog.set_params(theta)
-    seconds = time.perf_counter() - t0
-    return seconds, compiled, prog(X, y)
+    Xl, yl = X.tolist(), [int(t) for t in y]
+    out = []
+    for compiled in (True, False) if "--quick" not in sys.argv else (True,):
+        model = nn.MLP(10, [128, 128, 10], seed=1337, init="kaiming")
+        gc.collect()
+        t0 = time.perf_counter()
+        h = nn.fit(model, Xl, yl, loss=nn.cross_entropy, optimizer=nn.SGD(model.parameters(),
+                   lr=0.1), epochs=epochs if compiled else 1, batch_size=batch, seed=0,
+                   compile=compiled, progress=False)  # fmt: skip
+        seconds = (time.perf_counter() - t0) * (1 if compiled else epochs)
+        what = "" if compiled else f" (1 epoch timed, x{epochs})"
+        out.append((f"10-128-128-10, {epochs} epochs, compile={compiled}{what}", seconds,
+                    f"final loss {h.loss[-1]:.4f}"))  # fmt: skip
+    Xm, ym = nn.data.make_moons(100, noise=0.1, seed=1, labels="pm1")
+    for compiled in (True, False):
+        model = nn.MLP(2, [16, 16, 1], seed=1337)
+        gc.collect()
+        t0 = time.perf_counter()
+        h = nn.fit(model, Xm, ym, loss=nn.hinge_loss, optimizer=nn.SGD(model.parameters(),
+                   lr=0.5), epochs=100, l2=1e-4, compile=compiled, progress=False)  # fmt: skip
+        seconds = time.perf_counter() - t0
+        out.append((f"moons demo, 100 epochs, compile={compiled}", seconds,
+                    f"accuracy {h['accuracy'][-1]:.0%}"))  # fmt: skip
+    return out
 
 
 def main() -> None:
@@ -284,11 +293,9 @@ def main() -> None:
     print("compiled/peer: median of same-round ratios (min..max); below 1 the compiled step is")
     print("faster. compile = trace one sample + lower, independent of the batch size.")
     print()
-    seconds, compiled, final = fit_like()
-    print(
-        f"20 epochs of 10-128-128-10 on 1797 samples, batches of 256, array SGD: {seconds:.2f} s "
-        f"(compile {fmt(compiled)}), final loss {final:.4f}"
-    )
+    print("nn.fit end to end (one run each; tracing included):")
+    for name, seconds, result in fit_runs():
+        print(f"  {name:58s} {seconds:7.2f} s   {result}")
 
 
 if __name__ == "__main__":
