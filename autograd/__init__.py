@@ -11,7 +11,7 @@ from typing import Any
 
 from autograd.check import GradcheckError, gradcheck, numerical_diff, numerical_grad
 from autograd.clash import NameClashWarning, check_name_clash
-from autograd.compile import Program, compile
+from autograd.compile import BatchProgram, Program, ProgramCache, TraceError, compile
 from autograd.graph import Step, backward, backward_steps, grad, reverse, toposort, zero_grad
 from autograd.mode import enable_grad, is_grad_enabled, no_grad
 from autograd.ops import OPS, Limit, Op
@@ -22,12 +22,15 @@ check_name_clash()  # warns once if HIPS autograd shares this environment
 
 __all__ = [
     "OPS",
+    "BatchProgram",
     "GradcheckError",
     "Limit",
     "NameClashWarning",
     "Op",
     "Program",
+    "ProgramCache",
     "Step",
+    "TraceError",
     "Value",
     "affine",
     "apply",
