@@ -44,7 +44,7 @@ def real(x: Any, what: str, error: type[Exception] = ValueError) -> float:
         return float(x)
     except OverflowError:
         raise TooLarge(
-            f"{what} must be a finite number: {shown(x)} is too large for a float"
+            f"{what} must be a finite number, got {shown(x, 30)} (too large for a float)"
         ) from None
 
 
