@@ -25,7 +25,8 @@ from autograd.value import Value, apply
 
 __all__ = ["Expression", "expressions", "finite_floats", "inputs", "off_kinks", "op_inputs"]
 
-# n-ary ops enter random expressions with this many inputs
+# n-ary ops enter tests with this many inputs: 3 suits every n-ary row (affine takes a bias
+# and (weight, input) pairs, an odd count)
 NARY_INPUTS = 3
 # leaf inputs go into an op directly when its bounds cover this range (inputs()'s default)
 _DEFAULT_RANGE = (-3.0, 3.0)
@@ -45,8 +46,7 @@ def inputs(
 
 def arity(op: Op) -> int:
     """How many inputs ``op`` takes in a drawn expression (n-ary ops take NARY_INPUTS)."""
-    n = NARY_INPUTS if op.arity == -1 else op.arity
-    return n + (n + 1) % 2 if op.name == "affine" else n  # affine: bias + (w, x) pairs
+    return NARY_INPUTS if op.arity == -1 else op.arity
 
 
 KINK_MARGIN = 1e-3  # inputs of a gradient test stay this far from a kink
