@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from autograd.mode import enable_grad
@@ -94,6 +95,47 @@ def _partials_on_values(node: Value) -> tuple[Any, ...]:
     return ds
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector (graphs hold no reference cycles, so it would only
+    walk them for nothing) and leave it as the caller had it."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _chain(topo: list[Value], steps: list[Step] | None) -> None:
+    """The float chain rule, in place, and the only float reverse loop: from the output down,
+    each node passes its ``.grad`` on (``parent.grad += local * grad``). The nodes' ``.grad``
+    must hold only this pass's gradients; callers set that up and put old values back. A zero
+    local derivative passes nothing, so a flat piece (relu below 0) stays 0 even under an
+    infinite upstream gradient, as in torch. With ``steps``, each node's Step is appended."""
+    for node in reversed(topo):
+        g = node.grad
+        ps = node.parents
+        ds = node.partials
+        if steps is not None:
+            added = tuple([(p, d, d * g if d else 0.0) for p, d in zip(ps, ds)])
+            for p, _, c in added:
+                p.grad += c
+            steps.append(Step(node, g, added))
+        elif len(ps) == 2:  # most nodes: unrolled, no iterator
+            d = ds[0]
+            if d:
+                ps[0].grad += d * g
+            d = ds[1]
+            if d:
+                ps[1].grad += d * g
+        else:
+            for p, d in zip(ps, ds):
+                if d:
+                    p.grad += d * g
+
+
 def reverse(
     output: Value,
     create_graph: bool = False,
@@ -103,77 +145,69 @@ def reverse(
 
     Gradients are floats, or Values with a graph of their own when ``create_graph`` (the rules
     evaluated on Values). With a ``steps`` list, each node's :class:`Step` is appended to it.
-    Touches no ``.grad``. A zero local derivative passes nothing back, so a flat piece (relu
-    below 0) stays 0 even under an infinite upstream gradient, as in torch.
-
-    The cyclic garbage collector is paused while the pass runs (graphs hold no reference
-    cycles, so it would only walk them for nothing) and left as the caller had it.
+    Every ``.grad`` is left as it was.
     """
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        return _reverse(output, create_graph, steps)
-    finally:
-        if paused:
-            gc.enable()
+    with _collector_paused():
+        topo = toposort(output)
+        if create_graph:
+            return _reverse_on_values(output, topo, steps)
+        nodes = _with_leaves(output, topo)
+        saved = [n.grad for n in nodes]
+        for n in nodes:
+            n.grad = 0.0
+        output.grad = 1.0
+        try:
+            _chain(topo, steps)
+            return {n: n.grad for n in nodes}
+        finally:
+            for n, g in zip(nodes, saved):
+                n.grad = g
 
 
-def _reverse(
-    output: Value, create_graph: bool, steps: list[Step] | None, into_grad: bool = False
+def _with_leaves(output: Value, topo: list[Value]) -> list[Value]:
+    """``topo`` and the leaves its nodes read (``[output]`` for a leaf output)."""
+    if not topo:
+        return [output]
+    leaves = {p: None for node in topo for p in node.parents if not p.parents}
+    return [*leaves, *topo]
+
+
+def _reverse_on_values(
+    output: Value, topo: list[Value], steps: list[Step] | None
 ) -> dict[Value, Any]:
-    topo = toposort(output)
-    grads: dict[Value, Any] = {output: type(output)(1.0) if create_graph else 1.0}
+    """create_graph: the rules evaluated on Values, so each gradient is a graph of its own."""
+    grads: dict[Value, Any] = {output: type(output)(1.0)}
     get = grads.get
-    if create_graph:
-        with enable_grad():
-            for node in reversed(topo):
-                g = grads[node]
-                added = []
-                for p, d in zip(node.parents, _partials_on_values(node)):
-                    c = g * d
-                    before = get(p)
-                    grads[p] = c if before is None else before + c
-                    added.append((p, d, c))
-                if steps is not None:
-                    steps.append(Step(node, g, tuple(added)))
-        return grads
-    for node in reversed(topo):
-        g = get(node, 0.0)  # 0.0: every path to it passed a zero local derivative
-        if into_grad:  # backward(): each node's total is final here; leaves add as they go
-            node.grad += g
-            for p, d in zip(node.parents, node.partials):
-                if d:
-                    if p.parents:
-                        grads[p] = get(p, 0.0) + d * g
-                    else:
-                        p.grad += d * g
-            continue
-        if steps is None:
-            for p, d in zip(node.parents, node.partials):
-                if d:
-                    grads[p] = get(p, 0.0) + d * g
-            continue
-        added = []
-        for p, d in zip(node.parents, node.partials):
-            c = d * g if d else 0.0
-            grads[p] = get(p, 0.0) + c
-            added.append((p, d, c))
-        steps.append(Step(node, g, tuple(added)))
+    with enable_grad():
+        for node in reversed(topo):
+            g = grads[node]
+            added = []
+            for p, d in zip(node.parents, _partials_on_values(node)):
+                c = g * d
+                before = get(p)
+                grads[p] = c if before is None else before + c
+                added.append((p, d, c))
+            if steps is not None:
+                steps.append(Step(node, g, tuple(added)))
     return grads
 
 
 def backward(root: Value) -> None:
-    """Add d root / d node into ``.grad`` of every node; a second call adds the same again."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        if root.parents:
-            _reverse(root, False, None, into_grad=True)
-        else:
+    """Add d root / d node into ``.grad`` of every node; a second call adds the same again
+    (each pass propagates only its own gradient; inner nodes get their earlier ``.grad`` back
+    on top, so y = x*x*x at 3 gives 27, then 54)."""
+    with _collector_paused():
+        topo = toposort(root)
+        if not topo:
             root.grad += 1.0
-    finally:
-        if paused:
-            gc.enable()
+            return
+        saved = [(n, n.grad) for n in topo if n.grad]
+        for n, _ in saved:
+            n.grad = 0.0
+        root.grad = 1.0
+        _chain(topo, None)
+        for n, g in saved:
+            n.grad += g
 
 
 def backward_steps(root: Value) -> Iterator[Step]:
