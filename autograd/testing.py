@@ -245,6 +245,13 @@ def _reference(reference: Callable[..., Any], xs: Sequence[float], arg: Any) -> 
     return float(r)
 
 
+def _domain_error(
+    op: Op, xs: list[float], arg: Any, err: Exception, expected: str, why: str
+) -> OpCheckError:
+    """The domain check failed: ``err`` was raised where ``expected`` was."""
+    return OpCheckError(op.name, "domain", xs, arg, f"{type(err).__name__}: {err}", expected, why)
+
+
 def _check_point(
     op: Op,
     xs: Sequence[float],
@@ -267,28 +274,17 @@ def _check_point(
             expected = f"{describe_call(op, xs, arg)}: {broken.text}"
             if isinstance(err, broken.error) and str(err) == expected:
                 return
-            raise OpCheckError(
-                name,
-                "domain",
-                xs,
-                arg,
-                f"{type(err).__name__}: {err}",
-                f"{broken.error.__name__}: {expected}",
+            raise _domain_error(
+                op, xs, arg, err, f"{broken.error.__name__}: {expected}",
                 "outside the domain: the row's own error expected",
-            ) from None
+            ) from None  # fmt: skip
         if isinstance(err, _OUTSIDE) and _named(op, err):
             return  # e.g. an overflow, named
-        raise OpCheckError(
-            name,
-            "domain",
-            xs,
-            arg,
-            f"{type(err).__name__}: {err}",
-            "a value, or a one-line error naming the op",
-            "NaN must propagate"
-            if any(x != x for x in xs)
+        raise _domain_error(
+            op, xs, arg, err, "a value, or a one-line error naming the op",
+            "NaN must propagate" if any(x != x for x in xs)
             else "inside the domain (every limit passes)",
-        ) from None
+        ) from None  # fmt: skip
     if broken is not None:
         raise OpCheckError(
             name,
