@@ -46,9 +46,17 @@ def toposort(root: Value) -> list[Value]:
             add(node)
             append(node)
             append(None)
-            for p in node.parents:
+            ps = node.parents
+            if len(ps) == 2:  # most nodes: unrolled, no iterator
+                p, q = ps
                 if p.parents and p not in seen:
                     append(p)
+                if q.parents and q not in seen:
+                    append(q)
+            else:
+                for p in ps:
+                    if p.parents and p not in seen:
+                        append(p)
     return order
 
 
@@ -114,16 +122,21 @@ def _chain(topo: list[Value], steps: list[Step] | None) -> None:
     must hold only this pass's gradients; callers set that up and put old values back. A zero
     local derivative passes nothing, so a flat piece (relu below 0) stays 0 even under an
     infinite upstream gradient, as in torch. With ``steps``, each node's Step is appended."""
+    if steps is not None:
+        for node in reversed(topo):
+            g = node.grad
+            added = tuple(
+                [(p, d, d * g if d else 0.0) for p, d in zip(node.parents, node.partials)]
+            )
+            for p, _, c in added:
+                p.grad += c
+            steps.append(Step(node, g, added))
+        return
     for node in reversed(topo):
         g = node.grad
         ps = node.parents
         ds = node.partials
-        if steps is not None:
-            added = tuple([(p, d, d * g if d else 0.0) for p, d in zip(ps, ds)])
-            for p, _, c in added:
-                p.grad += c
-            steps.append(Step(node, g, added))
-        elif len(ps) == 2:  # most nodes: unrolled, no iterator
+        if len(ps) == 2:  # most nodes: unrolled, no iterator
             d = ds[0]
             if d:
                 ps[0].grad += d * g
