@@ -135,16 +135,15 @@ def _chain(topo: list[Value], steps: list[Step] | None) -> None:
     for node in reversed(topo):
         g = node.grad
         ps = node.parents
-        ds = node.partials
-        if len(ps) == 2:  # most nodes: unrolled, no iterator
-            d = ds[0]
-            if d:
-                ps[0].grad += d * g
-            d = ds[1]
-            if d:
-                ps[1].grad += d * g
+        if len(ps) == 2:  # most nodes: unpacked, no iterator
+            a, b = ps
+            da, db = node.partials
+            if da:
+                a.grad += da * g
+            if db:
+                b.grad += db * g
         else:
-            for p, d in zip(ps, ds):
+            for p, d in zip(ps, node.partials):
                 if d:
                     p.grad += d * g
 
