@@ -40,6 +40,8 @@ bench: $(TEST_DEPS)
 	$(PIP) -e ".[bench]"
 	$(PY) tests/perf/bench_engine.py
 	$(PY) tests/perf/bench_train.py
+	$(PY) tests/perf/bench_viz.py
+	$(PY) tests/perf/bench_io.py
 
 format: $(TEST_DEPS)
 	$(PY) -m ruff format .

@@ -278,15 +278,19 @@ class Value:
     # -- comparisons on data (hashing stays by identity: no __eq__) ----------------------------
 
     def __lt__(self, other: Value | float) -> bool:
+        """self.data < other (a comparison of values; it records nothing)."""
         return self.data < (other.data if other.__class__ is Value else other)
 
     def __le__(self, other: Value | float) -> bool:
+        """self.data <= other (a comparison of values; it records nothing)."""
         return self.data <= (other.data if other.__class__ is Value else other)
 
     def __gt__(self, other: Value | float) -> bool:
+        """self.data > other (a comparison of values; it records nothing)."""
         return self.data > (other.data if other.__class__ is Value else other)
 
     def __ge__(self, other: Value | float) -> bool:
+        """self.data >= other (a comparison of values; it records nothing)."""
         return self.data >= (other.data if other.__class__ is Value else other)
 
     __hash__ = object.__hash__
@@ -296,9 +300,11 @@ class Value:
         return self.data != 0.0
 
     def __float__(self) -> float:
+        """The data as a float."""
         return self.data
 
     def __repr__(self) -> str:
+        """``Value(data=..., grad=...)``, with the label when there is one."""
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 

@@ -217,3 +217,14 @@ def test_no_grad_records_no_parents():
     assert y.parents == () and y.data == 5.0
     y.backward()
     assert x.grad == 0.0
+
+
+def test_every_value_method_has_a_one_line_docstring():
+    import inspect
+
+    methods = inspect.getmembers(Value, inspect.isfunction)
+    for name, method in methods:
+        if name != "__init__":
+            assert method.__doc__, name
+            assert method.__doc__.strip().splitlines()[0], name
+    assert Value.tanh.__doc__.startswith("Hyperbolic tangent")
