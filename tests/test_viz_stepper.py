@@ -117,7 +117,7 @@ def test_stepper_is_one_self_contained_page_with_one_picture(dot, tmp_path):
         "Step 4 of 4: backward at q",
     ]
     text = json.dumps(data)
-    assert "dq = dout * z = 1 * -4 = -4" in text and "dx = dq * 1 = -4 * 1 = -4" in text
+    assert "dq = dout * z = 1 * (-4) = -4" in text and "dx = dq * 1 = -4 * 1 = -4" in text
     assert "not yet computed" in json.dumps(data["steps"][0])
     assert "<title>(x + y) * z</title>" in page  # the title is the expression
 
@@ -231,7 +231,7 @@ def test_stepper_without_dot_keeps_the_text_and_says_how_to_install(tmp_path, mo
         path = stepper_html(out, tmp_path / "s.html")
     page = path.read_text()
     assert 'id="no-pictures"' in page and "apt-get install graphviz" in page
-    assert "<svg" not in page and "dq = dout * z = 1 * -4 = -4" in page
+    assert "<svg" not in page and "dq = dout * z = 1 * (-4) = -4" in page
 
 
 def test_jupyter_display_is_self_contained(dot, tmp_path):

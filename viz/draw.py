@@ -7,6 +7,7 @@ The graph is read from outside through the public fields ``data``, ``grad``, ``o
 from __future__ import annotations
 
 import html
+import re
 import subprocess
 import warnings
 from collections.abc import Iterable, Mapping
@@ -165,6 +166,43 @@ def groups(names: Names) -> dict[Value, str]:
     return where
 
 
+def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key that puts numbers in order: ``L0.N2`` before ``L0.N10``.
+
+    >>> sorted(["L0.N10", "L0.N2", "L0.b"], key=natural_key)
+    ['L0.N2', 'L0.N10', 'L0.b']
+    """
+    return tuple((0, int(t)) if t.isdigit() else (1, t) for t in re.split(r"(\d+)", name) if t)
+
+
+def input_order(node: Value, names: Names) -> list[int]:
+    """The order in which a node's inputs are drawn, top to bottom: its parameters in the order
+    ``params`` lists them (a neuron's w0, w1, ..., b), then the other inputs as given."""
+    rank = names.param_rank
+    first = sorted((i for i, p in enumerate(node.parents) if p in rank), key=lambda i: rank[node.parents[i]])
+    return first + [i for i, p in enumerate(node.parents) if p not in rank]
+
+
+def draw_order(names: Names) -> list[Value]:
+    """The shown nodes in the order they are written for ``dot`` (which keeps it, top to
+    bottom, where it can): reading order, except that each node's inputs are visited in
+    :func:`input_order`, so a neuron's w0, w1, ..., b come in that order."""
+    order: list[Value] = []
+    seen: set[Value] = {names.root}
+    stack: list[tuple[Value, list[int], int]] = [(names.root, input_order(names.root, names), 0)]
+    while stack:
+        node, inputs, i = stack.pop()
+        if i < len(inputs):
+            stack.append((node, inputs, i + 1))
+            p = node.parents[inputs[i]]
+            if p not in seen:
+                seen.add(p)
+                stack.append((p, input_order(p, names), 0))
+        elif names.shown(node):
+            order.append(node)
+    return order
+
+
 def _box(
     name: str,
     data: str,
@@ -234,7 +272,9 @@ def _digraph(
     shown = [n for n in names.nodes if names.shown(n)]
     marked = set(highlight)
     ids = {n: f"v{i}" for i, n in enumerate(shown)}
-    attrs = {"rankdir": rankdir, "ranksep": "0.25", "nodesep": "0.12", "ordering": "in"}
+    # No ordering=in: inside clusters dot reverses it. The order in which boxes are written
+    # (draw_order) sets their order top to bottom instead.
+    attrs = {"rankdir": rankdir, "ranksep": "0.25", "nodesep": "0.12"}
     if len(shown) > 100:
         # Cap dot's network-simplex iterations for node placement: big graphs lay out in
         # seconds instead of minutes, and the pictures look the same to the eye.
@@ -244,7 +284,7 @@ def _digraph(
     g.attr("edge", arrowsize="0.6", color="#555555")
     where = groups(names) if clusters else {}
     subgraphs: dict[str, graphviz.Digraph] = {}
-    for name in sorted(set(where.values()), key=lambda s: (s.count("."), s)):
+    for name in sorted(set(where.values()), key=lambda s: (s.count("."), natural_key(s))):
         parts = name.split(".")
         for k in range(1, len(parts) + 1):
             key = ".".join(parts[:k])
@@ -261,7 +301,7 @@ def _digraph(
                 )
                 subgraphs[key] = sub
     edges: list[tuple[str, str, dict[str, str]]] = []
-    for node in shown:
+    for node in draw_order(names):
         if texts is not None:
             data, grad = texts[node]
         else:
@@ -296,7 +336,8 @@ def _digraph(
         )
         row = OPS.get(node.op)
         roles = row.roles if row is not None else ()
-        for i, p in enumerate(node.parents):
+        for i in input_order(node, names):
+            p = node.parents[i]
             if p not in ids:
                 continue
             e = dict(edge)
