@@ -242,3 +242,15 @@ def test_jupyter_display_is_self_contained(dot, tmp_path):
     assert s.save(tmp_path / "p.html").read_text() == s.html()
     with pytest.raises(ValueError, match="empty"):
         s.save("")
+
+
+def test_title_of_a_graph_built_in_python_says_what_it_is(dot):
+    model, _, loss = mlp_sample([4, 1])
+    assert Stepper(loss, params=model).title == f"loss of {model!r}"
+    assert Stepper(loss).title.startswith("out = ")  # no model, no label: the last op
+    loss.label = "mse"
+    assert Stepper(loss).title == "mse"
+    assert Stepper(loss, params=model).title == f"mse of {model!r}"
+    assert Stepper(loss, params=model, title="mine").title == "mine"
+    *_, out = classic()
+    assert Stepper(out, params={"z": out.parents[1]}).title == "(x + y) * z"  # short: itself

@@ -47,6 +47,7 @@ __all__ = [
     "Trace",
     "backprop_frames",
     "expression_text",
+    "page_title",
     "stepper_html",
     "trace",
 ]
@@ -88,8 +89,10 @@ class Trace:
         return [n for n in self.shown if not n.parents and n.label and n not in names.params]
 
     def parameters(self) -> list[Value]:
-        """The parameters in the graph, in reading order."""
-        return [n for n in self.shown if n in self.names.params]
+        """The parameters in the graph, in the order ``params`` gives them (L0.N0.w0,
+        L0.N0.w1, L0.N0.b, L0.N1.w0, ...)."""
+        rank = self.names.param_rank
+        return sorted((n for n in self.shown if n in rank), key=rank.__getitem__)
 
     def frames(self) -> Iterator[dict[Value, float]]:
         """The gradients shown after each backward step (frame 0: none yet), one at a time:
@@ -168,6 +171,30 @@ def backprop_frames(
 def expression_text(root: Value, names: Names, limit: int = 80) -> str:
     """The whole expression in names, ``(x + y) * z``, when it is a tree short enough to read;
     else ``out = q * z`` (the last op only)."""
+    whole = _whole_expression(root, names, limit)
+    return whole if whole is not None else f"{names[root]} = {formula(root, names)}"
+
+
+def page_title(root: Value, names: Names, params: object = None) -> str:
+    """A page's default title: the whole expression when it is short enough to read; else
+    ``loss of MLP(...)`` when ``params`` is a model (``loss`` is the root's label when it has
+    one); else the root's label; else its last op in names (``out = q * z``).
+
+    >>> x, y = Value(2.0, "x"), Value(3.0, "y")
+    >>> page_title(x * y, Names(x * y))
+    'x * y'
+    """
+    whole = _whole_expression(root, names)
+    if whole is not None:
+        return whole
+    label = clean(root.label, 60) if root.label else ""
+    if hasattr(params, "named_parameters"):
+        return clean(f"{label or 'loss'} of {params!r}", 200)
+    return label or expression_text(root, names)
+
+
+def _whole_expression(root: Value, names: Names, limit: int = 80) -> str | None:
+    """The whole expression in names when it is a tree of at most ``limit`` characters."""
     text: dict[Value, str] = {}
     uses: dict[Value, int] = {}
     for node in names.nodes:
@@ -189,7 +216,7 @@ def expression_text(root: Value, names: Names, limit: int = 80) -> str:
 
         text[node] = _formula(node, operand)
         if len(text[node]) > limit:
-            return f"{names[root]} = {formula(root, names)}"
+            return None
     whole = text.get(root, names[root])
     return whole if root.parents and uses.get(root, 0) == 0 else names[root]
 
@@ -442,8 +469,7 @@ class Stepper:
         check_size([n for n in names.nodes if names.shown(n)], "stepper")
         self.trace = t = trace(root, params=params, constants=constants)
         self.rankdir = rankdir
-        expr = expression_text(root, t.names)
-        self.title = clean(title, 200) if title is not None else expr
+        self.title = clean(title, 200) if title is not None else page_title(root, t.names, params)
         self.total = len(t.forward) + len(t.steps)
         self.collapsed = len(t.shown) > COLLAPSE_ABOVE and bool(groups(t.names))
         self._page: str | None = None
