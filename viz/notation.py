@@ -297,9 +297,7 @@ def _formula(node: Value, operand: Callable[[Value], str]) -> str:
     return _fill(row.formula, ps, "", arg)
 
 
-def _template(
-    make: Callable[[Sequence[str], object], str], count: int, arg: object = None
-) -> str:
+def _template(make: Callable[[Sequence[str], object], str], count: int, arg: object = None) -> str:
     """The template an n-ary row's formula function writes, ``{0} + {1}*{2}``: it is called
     on placeholders, so that :func:`_fill` can put a negative operand in parentheses
     (``w1*(-1)``) exactly as it does for a one-template row."""
