@@ -115,7 +115,8 @@ def _op_text(node: Value, names: Names | None = None) -> str:
         c = reciprocal_of(node.parents[1])
         if c is not None and not c.parents:
             return f"÷ {fmt(c.data)}"  # a / c is built as a * c ** -1
-        return f"{text} {names[node.parents[1]]}"
+        c = names[node.parents[1]]
+        return f"{text} ({c})" if c.startswith("-") else f"{text} {c}"  # + (-1)
     if first and not second:
         return f"{names[node.parents[0]]} {text}"
     return text
@@ -510,10 +511,12 @@ def collapsed_digraph(
                 edges[(tail, op_id, count)] = port
         edges[(op_id, ids[n], 0)] = op_id
     between = {"color": "#9a9a9a", "penwidth": "0.8"}  # many, so lighter
+    # many edges between boxes (layer to layer) get room to fan out: a few ranks' length
     if sum(tail in boxes and head in boxes for tail, head, _ in edges) > 2 * len(boxes):
-        pic.graph_attr["ranksep"] = "1.4"  # room for many edges between boxes to fan out
+        pic.graph_attr["ranksep"] = "1.2"
     for count, ((tail, head, _), port) in enumerate(edges.items()):
         style = between if tail in boxes and head in boxes else {}
+
         pic.edge(port, head, id=f"{prefix}e{count}:{tail}:{head}", **style)
     owner = []
     for n in shown:
