@@ -53,7 +53,8 @@ main { flex: 1; display: grid; grid-template-columns: minmax(0, 1fr) 22rem; gap:
 g.cluster > text, g.node[id*="g"] { cursor: pointer; }
 @media (max-width: 900px) {
   body { display: block; }
-  main { display: block; }
+  main { display: block; padding: 0 0.5rem 0.4rem; }
+  header { padding: 0.5rem 0.5rem 0.3rem; }
   #picture { height: 62vh; margin-bottom: 0.6rem; }
 }
 </style>
@@ -95,7 +96,7 @@ be linked to.</p>
   var steps = data.steps;
   var last = steps.length - 1;
   var views = data.views.length ? data.views : [{ key: "full", prefix: "" }];
-  var LIT = "{lit}", LIT_EDGE = "{litedge}", PAD = 10, MIN_FIT = 0.9;
+  var LIT = "{lit}", LIT_EDGE = "{litedge}", PAD = 6, MIN_FIT = 0.85;
   var $ = function (id) { return document.getElementById(id); };
   var each = function (list, f) { Array.prototype.forEach.call(list, f); };
   var viewport = $("viewport"), stage = $("stage"), explain = $("explain");
@@ -215,7 +216,7 @@ be linked to.</p>
     place();
   }
   function start() {
-    // Readable first: the whole picture when its text is then at least about 11 px high,
+    // Readable first: the whole picture when its text is then about 11 px high or more,
     // else text at its natural size (11 px font) from the top left; show() then brings the
     // current box into view.
     if (fitScale() >= MIN_FIT) { fit(); return; }

@@ -185,7 +185,8 @@ def page_title(root: Value, names: Names, params: object = None) -> str:
     one); else the root's label; else its last op in names (``out = q * z``).
 
     >>> x, y = Value(2.0, "x"), Value(3.0, "y")
-    >>> page_title(x * y, Names(x * y))
+    >>> out = x * y
+    >>> page_title(out, Names(out))
     'x * y'
     """
     whole = _whole_expression(root, names)
