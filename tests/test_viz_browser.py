@@ -198,3 +198,119 @@ def test_injected_labels_stay_text(browser, dot, tmp_path):
     assert browser.execute_script("return window.pwned") is None
     assert not browser.find_elements(By.CSS_SELECTOR, "img")
     assert "<img" in text(browser, "title")
+
+
+VISIBLE_BOXES = """return Array.from(document.querySelectorAll(
+  '#picture .view:not([hidden]) g.node')).map(function (g) {
+  var b = g.getBBox(); return [g.id, b.x, b.y, b.width, b.height]; });"""
+
+
+def go_to(driver, step: int) -> None:
+    driver.execute_script(
+        "const s = document.getElementById('slider'); s.value = arguments[0];"
+        "s.dispatchEvent(new Event('input'));",
+        str(step),
+    )
+
+
+@pytest.fixture
+def mlp_page(dot, tmp_path):
+    import nn
+
+    model = nn.MLP(2, [4, 1], seed=0)
+    loss = (model([0.5, -1.0]) - 1.0) ** 2
+    return stepper_html(loss, tmp_path / "mlp.html", params=model).as_uri()
+
+
+def test_each_picture_keeps_its_boxes_fixed_when_switching_and_stepping(browser, mlp_page):
+    from selenium.webdriver.common.by import By
+
+    browser.get(mlp_page)
+    last = int(browser.find_element(By.ID, "slider").get_attribute("max"))
+
+    def view(k: int) -> None:
+        browser.find_element(By.CSS_SELECTOR, f'#views button[data-view="{k}"]').click()
+
+    def boxes_at_steps() -> list:
+        seen = []
+        for step in (0, 1, last // 2, last):
+            go_to(browser, step)
+            seen.append(browser.execute_script(VISIBLE_BOXES))
+        return seen
+
+    full = boxes_at_steps()
+    view(1)
+    assert browser.find_element(By.ID, "stage").get_attribute("data-view") == "neurons"
+    neurons = boxes_at_steps()
+    view(0)
+    full_again = boxes_at_steps()
+    view(2)
+    layers = boxes_at_steps()
+    view(1)
+    neurons_again = boxes_at_steps()
+    for seen in (full, neurons, layers):
+        assert len(seen[0]) > 2 and all(boxes == seen[0] for boxes in seen)
+    assert full_again == full and neurons_again == neurons
+    ids = [{b[0] for b in seen[0]} for seen in (full, neurons, layers)]
+    assert len(ids[0]) > len(ids[1]) > len(ids[2])  # collapsing makes fewer boxes
+    # step 1 computes inside neuron L0.N0: the neurons picture lights that neuron's box
+    go_to(browser, 1)
+    lit = browser.execute_script(
+        "var d = JSON.parse(document.getElementById('steps').textContent);"
+        "var box = d.views[1].owner[d.steps[1].lit];"
+        "return [d.views[1].boxes[box], document.getElementById(box + '-bg').getAttribute('fill')];"
+    )
+    assert lit == ["L0.N0", "#ffe34d"]
+    assert "L0.N0" in text(browser, "explain")  # the step's arithmetic is still explained
+
+
+def test_a_click_on_a_neurons_box_shows_it_among_every_value(browser, mlp_page):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    browser.get(mlp_page + "#step=3")
+    browser.find_element(By.CSS_SELECTOR, '#views button[data-view="1"]').click()
+    box = browser.execute_script(
+        "var d = JSON.parse(document.getElementById('steps').textContent);"
+        "return Object.keys(d.views[1].boxes).find(function (b) {"
+        "  return d.views[1].boxes[b] === 'L0.N1'; });"
+    )
+    ActionChains(browser).move_to_element(browser.find_element(By.ID, box)).click().perform()
+    assert browser.find_element(By.ID, "stage").get_attribute("data-view") == "full"
+    inside = browser.execute_script(
+        "var r = document.getElementById('c:L0.N1').getBoundingClientRect();"
+        "var v = document.getElementById('viewport').getBoundingClientRect();"
+        "var x = r.left + r.width / 2, y = r.top + r.height / 2;"
+        "return x > v.left && x < v.right && y > v.top && y < v.bottom;"
+    )
+    assert inside  # centred on the neuron that was clicked
+
+
+@pytest.mark.parametrize("which", ["demo", "mlp"])
+def test_toolbar_buttons_cover_no_node_at_step_0(browser, page, mlp_page, which):
+    url = page[0] if which == "demo" else mlp_page
+    browser.get(url + "#step=0")
+    overlaps = browser.execute_script(
+        """
+        var v = document.getElementById('viewport').getBoundingClientRect();
+        var buttons = Array.from(document.querySelectorAll('#picture button'))
+          .map(function (b) { return b.getBoundingClientRect(); });
+        var nodes = Array.from(document.querySelectorAll(
+          '#picture .view:not([hidden]) g.node'));
+        var hits = [];
+        nodes.forEach(function (g) {
+          var r = g.getBoundingClientRect();
+          // the part of the node that can be seen (the viewport clips the rest)
+          var left = Math.max(r.left, v.left), right = Math.min(r.right, v.right);
+          var top = Math.max(r.top, v.top), bottom = Math.min(r.bottom, v.bottom);
+          if (left >= right || top >= bottom) return;
+          buttons.forEach(function (b) {
+            if (left < b.right && b.left < right && top < b.bottom && b.top < bottom)
+              hits.push(g.id);
+          });
+        });
+        return [hits, nodes.length, buttons.length];
+        """
+    )
+    hits, count, buttons = overlaps
+    assert count > 2 and buttons >= 3 and hits == []

@@ -36,7 +36,7 @@ def test_classic_example_with_no_arguments(capsys, tmp_path, dot):
     assert gradients(out) == {"dx": "-4", "dy": "-4", "dz": "3"}
     for line in (
         "q = x + y = -2 + 5 = 3",
-        "dq = dout * z = 1 * -4 = -4",
+        "dq = dout * z = 1 * (-4) = -4",
         "dz = dout * q = 1 * 3 = 3",
         "dx = dq * 1 = -4 * 1 = -4",
         "dy = dq * 1 = -4 * 1 = -4",

@@ -22,7 +22,7 @@ def classic():
 
 
 def node_lines(src: str) -> list[str]:
-    return [line for line in src.splitlines() if re.match(r"\s*v\d+ \[", line)]
+    return [line for line in src.splitlines() if re.match(r"\s*v\d+(_in)? \[", line)]
 
 
 def op_lines(src: str) -> list[str]:

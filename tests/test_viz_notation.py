@@ -8,7 +8,16 @@ import pytest
 
 import autograd
 from autograd import OPS, Value, backward_steps
-from viz.notation import Names, chain_lines, fmt, formula, forward_line, graph_nodes, local_text
+from viz.notation import (
+    Names,
+    chain_lines,
+    fmt,
+    formula,
+    formula_numbers,
+    forward_line,
+    graph_nodes,
+    local_text,
+)
 
 
 @pytest.mark.parametrize(
@@ -66,7 +75,7 @@ def test_chain_lines_of_the_classic_example():
     names, seen = Names(out), {}
     lines = [chain_lines(step, names, seen) for step in backward_steps(out)]
     assert lines == [
-        ["dq = dout * z = 1 * -4 = -4", "dz = dout * q = 1 * 3 = 3"],
+        ["dq = dout * z = 1 * (-4) = -4", "dz = dout * q = 1 * 3 = 3"],
         ["dx = dq * 1 = -4 * 1 = -4", "dy = dq * 1 = -4 * 1 = -4"],
     ]
 
@@ -110,7 +119,8 @@ def test_every_op_has_words_and_the_arithmetic_is_the_engines(node):
     lines = chain_lines(step, names, seen)
     assert len(lines) == len(step.parents)
     for line, (_, d, c) in zip(lines, step.parents):
-        assert f"= {fmt(step.grad)} * {fmt(d)} = {fmt(c)}" in line
+        local = f"({fmt(d)})" if fmt(d).startswith("-") else fmt(d)
+        assert f"= {fmt(step.grad)} * {local} = {fmt(c)}" in line
 
 
 def test_unknown_op_falls_back_to_a_generic_derivative():
@@ -118,3 +128,21 @@ def test_unknown_op_falls_back_to_a_generic_derivative():
     out = x.tanh()
     out.op = "mystery"  # an op the notation has no words for
     assert local_text(out, 0, Names(out)) == "d(out)/d(x)"
+
+
+def test_a_neurons_sum_puts_negative_numbers_in_parentheses():
+    # affine's formula is a function of its operands (n-ary), not a template: viz still
+    # writes a negative operand after an operator in parentheses, as for every other row
+    w0, w1, b = Value(0.5, "w0"), Value(-0.19, "w1"), Value(-0.25, "b")
+    out = autograd.affine(b, [w0, w1], [0.5, -1.0])
+    names = Names(out)
+    assert formula(out, names) == "b + w0*0.5 + w1*(-1)"
+    assert formula_numbers(out) == "-0.25 + 0.5*0.5 + (-0.19)*(-1)"
+    assert forward_line(out, names).endswith("= 0.19")
+
+
+def test_a_negative_local_derivative_is_written_in_parentheses():
+    x, z = Value(3.0, "x"), Value(-4.0, "z")
+    out = x * z
+    (step,) = list(backward_steps(out))
+    assert chain_lines(step, Names(out), {})[0] == "dx = dout * z = 1 * (-4) = -4"

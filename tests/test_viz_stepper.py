@@ -117,7 +117,7 @@ def test_stepper_is_one_self_contained_page_with_one_picture(dot, tmp_path):
         "Step 4 of 4: backward at q",
     ]
     text = json.dumps(data)
-    assert "dq = dout * z = 1 * -4 = -4" in text and "dx = dq * 1 = -4 * 1 = -4" in text
+    assert "dq = dout * z = 1 * (-4) = -4" in text and "dx = dq * 1 = -4 * 1 = -4" in text
     assert "not yet computed" in json.dumps(data["steps"][0])
     assert "<title>(x + y) * z</title>" in page  # the title is the expression
 
@@ -174,8 +174,81 @@ def test_a_big_mlp_opens_collapsed_and_says_so(dot, tmp_path):
     assert s.collapsed and "collapsed" in s.note
     page = s.html()
     data = page_data(page)
-    assert data["collapsed"] and "L1.N15" in data["groups"] and "L0" in data["groups"]
-    assert len(page) < 2_000_000
+    assert [v["key"] for v in data["views"]] == ["full", "neurons", "layers"]
+    assert data["view"] == 1  # opens on the neurons
+    assert page.count("<svg") == 3 and len(page) < 2_000_000
+    neurons, layers = data["views"][1]["boxes"], data["views"][2]["boxes"]
+    assert sorted(neurons.values()) == sorted(f"L{i}.N{j}" for i in (0, 1) for j in range(16)) + [
+        "L2.N0"
+    ]
+    assert sorted(layers.values()) == ["L0", "L1", "L2"]
+    # every node has a box in every picture: its own, or its group's
+    assert all(len(v["owner"]) == len(s.trace.shown) for v in data["views"][1:])
+
+
+def positions(picture) -> dict[str, tuple[float, float]]:
+    """Where dot puts each node (x, y; y grows upwards)."""
+    plain = picture.pipe(format="plain", encoding="utf-8", quiet=True)
+    return {
+        p[1]: (float(p[2]), float(p[3]))
+        for p in (line.split() for line in plain.splitlines())
+        if p[0] == "node"
+    }
+
+
+def test_a_neurons_parameters_are_one_table_w0_w1_b_and_neurons_in_order(dot):
+    from viz.draw import _digraph
+
+    model, _, loss = mlp_sample([3, 1])
+    t = Stepper(loss, params=model).trace
+    picture = _digraph(loss, rankdir="LR", grads=None, show_grad=True, highlight=(),
+                       names=t.names, clusters=True)  # fmt: skip
+    src = picture.source
+    ident = {t.names[n]: f"v{i}" for i, n in enumerate(t.shown)}
+    tables = {}
+    for line in src.splitlines():
+        m = re.match(r"\s*(v\d+_in) \[label=<(.*)> tooltip=param", line)
+        if m:
+            tables[m.group(1)] = re.findall(r"<td>(L\d\.N\d\.\w+)</td>", m.group(2))
+    first = sorted(tables.values())
+    assert [f"L0.N{j}.{p}" for j in range(3) for p in ("w0", "w1", "b")] == [
+        name for rows in first[:3] for name in rows
+    ]  # each neuron's parameters in one table, w0, w1, b top to bottom
+    assert first[3] == [f"L1.N0.w{k}" for k in range(3)] + ["L1.N0.b"]
+    assert not any(f"{ident[f'L0.N0.{p}']} [" in src for p in ("w0", "b"))  # no own boxes
+    at = positions(picture)
+    tops = sorted(tables, key=lambda k: -at[k][1])[:4]
+    assert [tables[k][0] for k in tops if tables[k][0].startswith("L0")] == [
+        "L0.N0.w0",
+        "L0.N1.w0",
+        "L0.N2.w0",
+    ]  # neurons N0, N1, N2 top to bottom
+
+
+def test_a_collapsed_picture_has_one_box_per_neuron_in_order(dot):
+    from viz.draw import collapsed_digraph
+    from viz.stepper import _texts_at_start, _widths
+
+    model, _, loss = mlp_sample([3, 2, 1])
+    t = Stepper(loss, params=model).trace
+    c = collapsed_digraph(t.names, 2, "c2", _texts_at_start(t), _widths(t))
+    src = c.picture.source
+    assert "L0.N0.w0" not in src  # parameters are inside the boxes
+    at = positions(c.picture)
+    column = {g: at[b] for b, g in c.boxes.items()}
+    for layer, count in (("L0", 3), ("L1", 2)):
+        ys = [column[f"{layer}.N{j}"] for j in range(count)]
+        assert len({x for x, _ in ys}) == 1  # one column per layer ...
+        assert [y for _, y in ys] == sorted((y for _, y in ys), reverse=True)  # N0 on top
+    # each neuron of layer 0 feeds each of layer 1: 3 * 2 edges, then 2 into L2.N0
+    between = [e for e in re.findall(r"(c2g\d+)(?::o\d+:e)? -> (c2g\d+)", src)]
+    assert len(between) == 3 * 2 + 2
+    layers = collapsed_digraph(t.names, 1, "c1", _texts_at_start(t), _widths(t))
+    tables = {
+        m.group(1): re.findall(r">(N\d): ", m.group(2))
+        for m in re.finditer(r"<b>(L\d)</b>(.*)", layers.picture.source)
+    }
+    assert tables == {"L0": ["N0", "N1", "N2"], "L1": ["N0", "N1"]}  # a row per neuron, in order
 
 
 def test_size_guard_refuses_clearly(tmp_path):
@@ -231,7 +304,7 @@ def test_stepper_without_dot_keeps_the_text_and_says_how_to_install(tmp_path, mo
         path = stepper_html(out, tmp_path / "s.html")
     page = path.read_text()
     assert 'id="no-pictures"' in page and "apt-get install graphviz" in page
-    assert "<svg" not in page and "dq = dout * z = 1 * -4 = -4" in page
+    assert "<svg" not in page and "dq = dout * z = 1 * (-4) = -4" in page
 
 
 def test_jupyter_display_is_self_contained(dot, tmp_path):
@@ -242,3 +315,15 @@ def test_jupyter_display_is_self_contained(dot, tmp_path):
     assert s.save(tmp_path / "p.html").read_text() == s.html()
     with pytest.raises(ValueError, match="empty"):
         s.save("")
+
+
+def test_title_of_a_graph_built_in_python_says_what_it_is(dot):
+    model, _, loss = mlp_sample([4, 1])
+    assert Stepper(loss, params=model).title == f"loss of {model!r}"
+    assert Stepper(loss).title.startswith("out = ")  # no model, no label: the last op
+    loss.label = "mse"
+    assert Stepper(loss).title == "mse"
+    assert Stepper(loss, params=model).title == f"mse of {model!r}"
+    assert Stepper(loss, params=model, title="mine").title == "mine"
+    *_, out = classic()
+    assert Stepper(out, params={"z": out.parents[1]}).title == "(x + y) * z"  # short: itself

@@ -7,9 +7,11 @@ The graph is read from outside through the public fields ``data``, ``grad``, ``o
 from __future__ import annotations
 
 import html
+import re
 import subprocess
 import warnings
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import graphviz
@@ -23,12 +25,15 @@ __all__ = [
     "MAX_DRAW_NODES",
     "MAX_DRAW_SIZE",
     "MissingDotWarning",
+    "Collapsed",
     "check_size",
+    "collapsed_digraph",
     "draw",
     "groups",
     "kind",
     "layout_size",
     "render",
+    "stacked_inputs",
 ]
 
 # Above these sizes one dot layout would take more than a few seconds on one core, so render
@@ -51,6 +56,8 @@ _FILL = {
     "const": "#f0f0f0",  # an unlabelled leaf: a number written into the expression
     "inner": "#ffffff",  # an intermediate result
 }
+_GROUP_FILL = "#fff2e0"  # a collapsed group (a neuron or a layer drawn as one box)
+_GROUP_LINE = "#b35806"
 _HIGHLIGHT = "#ffe34d"
 _HIGHLIGHT_EDGE = "#e6550d"
 
@@ -108,7 +115,8 @@ def _op_text(node: Value, names: Names | None = None) -> str:
         c = reciprocal_of(node.parents[1])
         if c is not None and not c.parents:
             return f"÷ {fmt(c.data)}"  # a / c is built as a * c ** -1
-        return f"{text} {names[node.parents[1]]}"
+        c = names[node.parents[1]]
+        return f"{text} ({c})" if c.startswith("-") else f"{text} {c}"  # + (-1)
     if first and not second:
         return f"{names[node.parents[0]]} {text}"
     return text
@@ -163,6 +171,45 @@ def groups(names: Names) -> dict[Value, str]:
                 if len(live) >= 2:
                     inner.add(node)
     return where
+
+
+def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key that puts numbers in order: ``L0.N2`` before ``L0.N10``.
+
+    >>> sorted(["L0.N10", "L0.N2", "L0.b"], key=natural_key)
+    ['L0.N2', 'L0.N10', 'L0.b']
+    """
+    return tuple((0, int(t)) if t.isdigit() else (1, t) for t in re.split(r"(\d+)", name) if t)
+
+
+def input_order(node: Value, names: Names) -> list[int]:
+    """The order in which a node's inputs are drawn, top to bottom: its parameters in the order
+    ``params`` lists them (a neuron's w0, w1, ..., b), then the other inputs as given."""
+    rank = names.param_rank
+    first = sorted(
+        (i for i, p in enumerate(node.parents) if p in rank), key=lambda i: rank[node.parents[i]]
+    )
+    return first + [i for i, p in enumerate(node.parents) if p not in rank]
+
+
+def draw_order(names: Names) -> list[Value]:
+    """The shown nodes in the order they are written for ``dot`` (which keeps it, top to
+    bottom, where it can): reading order, except that each node's inputs are visited in
+    :func:`input_order`, so a neuron's w0, w1, ..., b come in that order."""
+    order: list[Value] = []
+    seen: set[Value] = {names.root}
+    stack: list[tuple[Value, list[int], int]] = [(names.root, input_order(names.root, names), 0)]
+    while stack:
+        node, inputs, i = stack.pop()
+        if i < len(inputs):
+            stack.append((node, inputs, i + 1))
+            p = node.parents[inputs[i]]
+            if p not in seen:
+                seen.add(p)
+                stack.append((p, input_order(p, names), 0))
+        elif names.shown(node):
+            order.append(node)
+    return order
 
 
 def _box(
@@ -234,17 +281,10 @@ def _digraph(
     shown = [n for n in names.nodes if names.shown(n)]
     marked = set(highlight)
     ids = {n: f"v{i}" for i, n in enumerate(shown)}
-    attrs = {"rankdir": rankdir, "ranksep": "0.25", "nodesep": "0.12", "ordering": "in"}
-    if len(shown) > 100:
-        # Cap dot's network-simplex iterations for node placement: big graphs lay out in
-        # seconds instead of minutes, and the pictures look the same to the eye.
-        attrs["nslimit"] = "2"
-    g = graphviz.Digraph(graph_attr=attrs)
-    g.attr("node", shape="plain", fontname="Helvetica", fontsize="11")
-    g.attr("edge", arrowsize="0.6", color="#555555")
+    g = _new_digraph(rankdir, len(shown))
     where = groups(names) if clusters else {}
     subgraphs: dict[str, graphviz.Digraph] = {}
-    for name in sorted(set(where.values()), key=lambda s: (s.count("."), s)):
+    for name in sorted(set(where.values()), key=lambda s: (s.count("."), natural_key(s))):
         parts = name.split(".")
         for k in range(1, len(parts) + 1):
             key = ".".join(parts[:k])
@@ -261,7 +301,15 @@ def _digraph(
                 )
                 subgraphs[key] = sub
     edges: list[tuple[str, str, dict[str, str]]] = []
-    for node in shown:
+    stacks = stacked_inputs(names)
+    stacked = {p: node for node, ps in stacks.items() for p in ps}
+    tails = dict(ids)  # where an edge from each node starts: its box, or its row of a table
+    for node, ps in stacks.items():
+        for p in ps:
+            tails[p] = f"{ids[node]}_in:r{ids[p][1:]}:e"
+    for node in draw_order(names):
+        if node in stacked:
+            continue  # drawn as a row of its user's table of parameters
         if texts is not None:
             data, grad = texts[node]
         else:
@@ -282,28 +330,20 @@ def _digraph(
             continue
         op_id = ids[node] + "_op"
         edge = {"color": _HIGHLIGHT_EDGE, "penwidth": "2.5"} if lit else {}
-        text = _op_text(node, names)
-        target.node(
-            op_id,
-            text,
-            shape="circle" if len(text) <= 2 else "ellipse",
-            style="filled",
-            fillcolor=_HIGHLIGHT if lit else "#eeeeee",
-            margin="0.02",
-            width="0.3",
-            height="0.3",
-            **({"id": op_id} if widths is not None else {}),
-        )
-        row = OPS.get(node.op)
-        roles = row.roles if row is not None else ()
-        for i, p in enumerate(node.parents):
-            if p not in ids:
-                continue
-            e = dict(edge)
-            if i < len(roles):
-                e["label"] = roles[i]
-                e["fontsize"] = "9"
-            edges.append((ids[p], op_id, e))
+        _op_node(target, node, names, op_id, lit, widths is not None)
+        if node in stacks:
+            rows = []
+            for p in stacks[node]:
+                if texts is not None:
+                    rows.append((names[p], *texts[p]))
+                else:
+                    pg = fmt(p.grad) if grads is None else fmt(grads[p]) if p in grads else ""
+                    rows.append((names[p], fmt(p.data), pg))
+            table = ids[node] + "_in"
+            ws = [widths[p] for p in stacks[node]] if widths is not None else []
+            label = _param_table(rows, [ids[p][1:] for p in stacks[node]], show_grad, ws)
+            target.node(table, label, tooltip="param", **({"id": table} if ws else {}))
+        edges += _input_edges(node, names, tails, op_id, edge)
         edges.append((op_id, ids[node], dict(edge)))
     # Clusters first, then edges: dot orders the boxes of a rank by first appearance.
     for key in sorted(subgraphs, key=lambda s: -s.count(".")):
@@ -311,9 +351,290 @@ def _digraph(
         (subgraphs[parent] if parent else g).subgraph(subgraphs[key])
     for count, (tail, head, e) in enumerate(edges):
         if widths is not None:
-            e["id"] = f"e{count}:{tail}:{head}"
+            e["id"] = f"e{count}:{tail.split(':')[0]}:{head}"
         g.edge(tail, head, **e)
     return g
+
+
+def stacked_inputs(names: Names) -> dict[Value, list[Value]]:
+    """The parameters drawn as one table beside the node that uses them, one row each, in
+    :func:`input_order` (a neuron's w0, w1, ..., b top to bottom, which separate boxes do not
+    reliably keep in dot), and far more compact: leaf parameters used by that node alone,
+    when it has two or more."""
+    users: dict[Value, int] = {}
+    for n in names.nodes:
+        if names.shown(n):
+            for p in set(n.parents):
+                users[p] = users.get(p, 0) + 1
+    out = {}
+    for n in names.nodes:
+        if not names.shown(n) or not n.parents:
+            continue
+        ps = [n.parents[i] for i in input_order(n, names)]
+        mine = [p for p in ps if p in names.param_rank and not p.parents and users[p] == 1]
+        if len(set(mine)) >= 2 and len(set(mine)) == len(mine):
+            out[n] = mine
+    return out
+
+
+def _param_table(
+    rows: list[tuple[str, str, str]], keys: list[str], show_grad: bool, widths: list[int]
+) -> str:
+    """Parameters as one table, one row each: name | data | grad. Row ``k`` has the port
+    ``r{keys[k]}``, where its edge starts; with ``widths`` every cell has a fixed size."""
+    esc = html.escape
+    if widths:
+        name_w = max(text_width(r[0]) for r in rows)
+        data_w = max(text_width(f"data {r[1]}") for r in rows)
+        grad_w = max(widths)
+        size = [f' fixedsize="true" height="17" width="{w}"' for w in (name_w, data_w, grad_w)]
+    else:
+        size = ["", "", ""]
+    body = ""
+    for (name, data, grad), key in zip(rows, keys):
+        cells = [esc(name), esc(f"data {data}")] + ([esc(f"grad {grad}")] if show_grad else [])
+        last = len(cells) - 1
+        port = f' port="r{key}"'
+        body += (
+            "<tr>"
+            + "".join(
+                f"<td{size[c]}{port if c == last else ''}>{t}</td>" for c, t in enumerate(cells)
+            )
+            + "</tr>"
+        )
+    return (
+        '<<table border="0" cellborder="1" cellspacing="0" cellpadding="3" '
+        f'bgcolor="{_FILL["param"]}">{body}</table>>'
+    )
+
+
+@dataclass
+class Collapsed:
+    """A picture with each group of one level drawn as one box, for the stepper: ``cells``
+    gives the ids of every box's text cells (top to bottom), ``owner[i]`` the id of the box
+    that shows node ``i`` (a group's box for its members), ``boxes`` each group box's
+    group name (``L0.N1``)."""
+
+    picture: graphviz.Digraph
+    cells: dict[str, list[str]]
+    owner: list[str]
+    boxes: dict[str, str]
+
+
+def collapsed_digraph(
+    names: Names,
+    level: int,
+    prefix: str,
+    texts: Mapping[Value, tuple[str, str]],
+    widths: Mapping[Value, int],
+    rankdir: str = "LR",
+) -> Collapsed:
+    """The graph with every group of ``level`` (1: ``L0``, 2: ``L0.N1``; see :func:`groups`)
+    drawn as ONE box holding the values that leave it (a neuron's output; a layer's outputs,
+    one row per neuron), with one edge per pair of boxes that pass values. Other nodes are
+    drawn as in the full picture. Every id starts with ``prefix``; box ``i`` is
+    ``{prefix}v{i}`` (its data and grad cells ``{prefix}v{i}-1``, ``-2``), whether it stands
+    alone or is a row of a group box, so one step's changes apply to every picture alike."""
+    shown = [n for n in names.nodes if names.shown(n)]
+    index = {n: i for i, n in enumerate(shown)}
+    ids = {n: f"{prefix}v{i}" for n, i in index.items()}
+    where = groups(names)
+
+    def box_of(n: Value) -> str | None:
+        g = where.get(n)
+        return ".".join(g.split(".")[:level]) if g else None
+
+    users: dict[Value, list[Value]] = {}
+    for n in shown:
+        for p in n.parents:
+            users.setdefault(p, []).append(n)
+    order = draw_order(names)
+    members: dict[str, list[Value]] = {}
+    for n in order:
+        g = box_of(n)
+        if g is not None:
+            members.setdefault(g, []).append(n)
+    gid = {g: f"{prefix}g{k}" for k, g in enumerate(sorted(members, key=natural_key))}
+    outputs: dict[str, list[Value]] = {}
+    for g, ms in members.items():
+        place = {n: k for k, n in enumerate(ms)}
+        leave = [n for n in ms if n is names.root or any(box_of(u) != g for u in users.get(n, []))]
+        outputs[g] = sorted(leave, key=lambda n: (natural_key(where[n]), place[n]))
+    multi = {g for g, outs in outputs.items() if len(outs) != 1}
+    # every group box of the level equally wide: a tidy column per layer
+    wide = max((widths[n] for outs in outputs.values() for n in outs), default=0)
+    for g in set(outputs) - multi:
+        wide = max(wide, text_width(f"{g}: {names[outputs[g][0]]}xx"))
+    widths = {**widths, **{n: wide for outs in outputs.values() for n in outs}}
+
+    pic = _new_digraph(rankdir, len(members) + len(shown) - sum(map(len, members.values())))
+    # Without clusters, ordering=in keeps each box's inputs in input order (N0, N1, ... top
+    # to bottom); room between ranks lets the many edges from layer to layer fan out.
+    pic.graph_attr.update(ordering="in")
+    cells: dict[str, list[str]] = {}
+    edges: dict[tuple[str, str, int], str] = {}  # (tail, head, k) -> tail with its port
+
+    def source(p: Value) -> tuple[str, str]:
+        g = box_of(p)
+        if g is None:
+            return ids[p], ids[p]
+        return gid[g], (f"{gid[g]}:o{index[p]}:e" if g in multi else gid[g])
+
+    boxes = set(gid.values())
+    done: set[str] = set()
+    for n in order:
+        g = box_of(n)
+        if g is not None:
+            if g not in done:
+                done.add(g)
+                label, cells[gid[g]] = _group_label(g, outputs[g], names, where, texts,
+                                                    widths, index, prefix, gid[g])  # fmt: skip
+                pic.node(gid[g], label, id=gid[g], tooltip=f"{g}: click to see every value")
+            for p in n.parents:
+                if p in index and box_of(p) != g:
+                    tail, port = source(p)
+                    edges.setdefault((tail, gid[g], 0), port)
+            continue
+        data, grad = texts[n]
+        k = kind(n, names)
+        pic.node(ids[n], _box(names[n], data, grad, _FILL[k], k == "output", widths[n]),
+                 id=ids[n], tooltip=k)  # fmt: skip
+        cells[ids[n]] = [f"{ids[n]}-{c}" for c in range(3)]
+        if not n.parents:
+            continue
+        op_id = ids[n] + "_op"
+        _op_node(pic, n, names, op_id, False, True)
+        for count, i in enumerate(input_order(n, names)):
+            p = n.parents[i]
+            if p in index:
+                tail, port = source(p)
+                edges[(tail, op_id, count)] = port
+        edges[(op_id, ids[n], 0)] = op_id
+    between = {"color": "#9a9a9a", "penwidth": "0.8"}  # many, so lighter
+    # many edges between boxes (layer to layer) get room to fan out: a few ranks' length
+    if sum(tail in boxes and head in boxes for tail, head, _ in edges) > 2 * len(boxes):
+        pic.graph_attr["ranksep"] = "1.2"
+    for count, ((tail, head, _), port) in enumerate(edges.items()):
+        style = between if tail in boxes and head in boxes else {}
+
+        pic.edge(port, head, id=f"{prefix}e{count}:{tail}:{head}", **style)
+    owner = []
+    for n in shown:
+        g = box_of(n)
+        owner.append(gid[g] if g is not None else ids[n])
+    return Collapsed(pic, cells, owner, {b: g for g, b in gid.items()})
+
+
+def _group_label(
+    group: str,
+    outputs: list[Value],
+    names: Names,
+    where: Mapping[Value, str],
+    texts: Mapping[Value, tuple[str, str]],
+    widths: Mapping[Value, int],
+    index: Mapping[Value, int],
+    prefix: str,
+    box: str,
+) -> tuple[str, list[str]]:
+    """A group's box: its name, then the data and grad of each value leaving it, one row each
+    (``N3: r | data 0.2 | grad ?``), and the ids of its text cells, top to bottom."""
+    esc = html.escape
+    head = '<table border="2" cellborder="1" cellspacing="0" cellpadding="3"'
+    head += f' color="{_GROUP_LINE}" bgcolor="{_GROUP_FILL}">'
+    size = 'fixedsize="true" height="17"'
+    if len(outputs) == 1:
+        (n,) = outputs
+        title = f"{group}: {names[n]}"
+        w = max(widths[n], text_width(title + "xx"))
+        data, grad = texts[n]
+        rows = "".join(
+            f'<tr><td {size} width="{w}">{c}</td></tr>'
+            for c in (f"<b>{esc(title)}</b>", esc(f"data {data}"), esc(f"grad {grad}"))
+        )
+        i = index[n]
+        return f"<{head}{rows}</table>>", [f"{box}-0", f"{prefix}v{i}-1", f"{prefix}v{i}-2"]
+    labels = []
+    for n in outputs:
+        sub = where[n][len(group) + 1 :]
+        labels.append(f"{sub}: {names[n]}" if sub else names[n])
+    w1 = max(text_width(t) for t in labels)
+    w2 = max(widths[n] for n in outputs)
+    rows = f'<tr><td colspan="3" height="17"><b>{esc(group)}</b></td></tr>'
+    ids = [f"{box}-0"]
+    for j, (n, text) in enumerate(zip(outputs, labels)):
+        data, grad = texts[n]
+        i = index[n]
+        rows += (
+            f'<tr><td {size} width="{w1}">{esc(text)}</td>'
+            f'<td {size} width="{w2}">{esc(f"data {data}")}</td>'
+            f'<td {size} width="{w2}" port="o{i}">{esc(f"grad {grad}")}</td></tr>'
+        )
+        ids += [f"{box}-r{j}", f"{prefix}v{i}-1", f"{prefix}v{i}-2"]
+    return f"<{head}{rows}</table>>", ids
+
+
+def _new_digraph(rankdir: str, count: int) -> graphviz.Digraph:
+    """An empty picture with the house style, for ``count`` boxes."""
+    # No ordering=in: inside clusters dot reverses it. The order in which boxes are written
+    # (draw_order) sets their order top to bottom instead.
+    attrs = {"rankdir": rankdir, "ranksep": "0.25", "nodesep": "0.12"}
+    if count > 100:
+        # Cap dot's network-simplex iterations for node placement: big graphs lay out in
+        # seconds instead of minutes, and the pictures look the same to the eye.
+        attrs["nslimit"] = "2"
+    g = graphviz.Digraph(graph_attr=attrs)
+    g.attr("node", shape="plain", fontname="Helvetica", fontsize="11")
+    g.attr("edge", arrowsize="0.6", color="#555555")
+    return g
+
+
+def _stack(target: graphviz.Digraph, leaves: list[Value], ids: Mapping[Value, str]) -> None:
+    """Keep ``leaves`` (a neuron's parameters) in one column in the order given, top to
+    bottom: dot keeps the order of invisible edges within a rank."""
+    if len(leaves) < 2:
+        return
+    with target.subgraph() as same:
+        same.attr(rank="same")
+        for a in leaves:
+            same.node(ids[a])
+
+
+def _op_node(
+    target: graphviz.Digraph, node: Value, names: Names, op_id: str, lit: bool, with_id: bool
+) -> None:
+    """The small node of ``node``'s op (``+``, ``affine``, ``* 3``)."""
+    text = _op_text(node, names)
+    target.node(
+        op_id,
+        text,
+        shape="circle" if len(text) <= 2 else "ellipse",
+        style="filled",
+        fillcolor=_HIGHLIGHT if lit else "#eeeeee",
+        margin="0.02",
+        width="0.3",
+        height="0.3",
+        **({"id": op_id} if with_id else {}),
+    )
+
+
+def _input_edges(
+    node: Value, names: Names, ids: Mapping[Value, str], op_id: str, edge: Mapping[str, str]
+) -> list[tuple[str, str, dict[str, str]]]:
+    """One edge from each drawn input of ``node`` into its op node, labelled with the input's
+    role where the op's row names one (``base``, ``exponent``)."""
+    row = OPS.get(node.op)
+    roles = row.roles if row is not None else ()
+    out = []
+    for i in input_order(node, names):
+        p = node.parents[i]
+        if p not in ids:
+            continue
+        e = dict(edge)
+        if i < len(roles):
+            e["label"] = roles[i]
+            e["fontsize"] = "9"
+        out.append((ids[p], op_id, e))
+    return out
 
 
 def _as_root(root: object, what: str) -> Value:

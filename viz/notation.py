@@ -160,6 +160,8 @@ class Names:
         self.root = root
         self.nodes = list(nodes) if nodes is not None else graph_nodes(root)
         self.params: dict[Value, str] = {v: clean(n) for v, n in param_names(params).items()}
+        # each parameter's place in the order ``params`` gives them (w0, w1, ..., b)
+        self.param_rank: dict[Value, int] = {v: i for i, v in enumerate(self.params)}
         self.folded: set[Value] = set()
         if constants == "op":
             for node in self.nodes:
@@ -279,6 +281,11 @@ def _fill(template: str, ps: Sequence[str], me: str, arg: str) -> str:
     return "".join(out)
 
 
+def _operand(number: str) -> str:
+    """A number written after an operator: in parentheses when negative, ``(-4)``."""
+    return f"({number})" if number.startswith("-") else number
+
+
 def _formula(node: Value, operand: Callable[[Value], str]) -> str:
     ps = [operand(p) for p in node.parents]
     arg = "" if node.arg is None else fmt(node.arg)
@@ -286,8 +293,19 @@ def _formula(node: Value, operand: Callable[[Value], str]) -> str:
     if row is None or not row.formula:
         return f"{node.op}({', '.join(ps + ([arg] if arg else []))})"
     if callable(row.formula):
-        return row.formula(ps, node.arg)
+        return _fill(_template(row.formula, len(ps), node.arg), ps, "", arg)
     return _fill(row.formula, ps, "", arg)
+
+
+def _template(make: Callable[[Sequence[str], object], str], count: int, arg: object = None) -> str:
+    """The template an n-ary row's formula function writes, ``{0} + {1}*{2}``: it is called
+    on placeholders, so that :func:`_fill` can put a negative operand in parentheses
+    (``w1*(-1)``) exactly as it does for a one-template row."""
+    marks = [f"\x00{i}\x00" for i in range(count)]
+    text = make(marks, arg).replace("{", "{{").replace("}", "}}")
+    for i, mark in enumerate(marks):
+        text = text.replace(mark, f"{{{i}}}")
+    return text
 
 
 def forward_line(node: Value, names: Names) -> str:
@@ -333,7 +351,7 @@ def local_text(node: Value, index: int, names: Names) -> str:
 def chain_lines(
     step: Step, names: Names, seen: dict[Value, float], hide_folded: bool = False
 ) -> list[str]:
-    """The chain rule of one backward step, one line per input: ``dq = dout * z = 1 * -4 = -4``.
+    """The chain rule of one backward step, one line per input: ``dq = dout * z = 1 * (-4) = -4``.
 
     ``seen`` maps each node to the gradient it has received so far in this backward pass and
     is updated here; a second contribution is written ``+=`` with the new total. With
@@ -345,7 +363,7 @@ def chain_lines(
     >>> names, seen = Names(out), {}
     >>> for step in backward_steps(out):
     ...     print("; ".join(chain_lines(step, names, seen)))
-    dq = dout * z = 1 * -4 = -4; dz = dout * q = 1 * 3 = 3
+    dq = dout * z = 1 * (-4) = -4; dz = dout * q = 1 * 3 = 3
     dx = dq * 1 = -4 * 1 = -4; dy = dq * 1 = -4 * 1 = -4
     """
     node = step.node
@@ -359,7 +377,7 @@ def chain_lines(
         sign = "=" if before is None else "+="
         line = (
             f"{names.grad_name(p)} {sign} {names.grad_name(node)} * {local_text(node, i, names)}"
-            f" = {fmt(step.grad)} * {fmt(d)} = {fmt(c)}"
+            f" = {fmt(step.grad)} * {_operand(fmt(d))} = {fmt(c)}"
         )
         if before is not None:
             line += f"  (now {fmt(total)})"

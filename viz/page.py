@@ -28,29 +28,34 @@ h1 { font-size: 1.15rem; margin: 0 0 0.3rem; font-family: ui-monospace, monospac
 .key i { display: inline-block; width: 0.9em; height: 0.9em; border: 1px solid #888;
   vertical-align: -0.1em; margin-right: 0.3em; }
 #size-note, #no-pictures { margin: 0.3rem 0 0; color: #8a4b00; font-size: 0.9rem; }
-main { flex: 1; display: grid; grid-template-columns: minmax(0, 1fr) 24rem; gap: 0.8rem;
-  padding: 0 1rem 0.6rem; min-height: 0; }
-#picture { position: relative; min-height: 0; border: 1px solid #ccc; border-radius: 4px;
-  overflow: hidden; background: #fff; }
-#viewport { position: absolute; inset: 0; overflow: hidden; cursor: grab; touch-action: none; }
+main { flex: 1; display: grid; grid-template-columns: minmax(0, 1fr) 22rem; gap: 0.8rem;
+  padding: 0 1rem 0.4rem; min-height: 0; }
+#picture { display: flex; flex-direction: column; min-height: 0; border: 1px solid #ccc;
+  border-radius: 4px; overflow: hidden; background: #fff; }
+#toolbar { display: flex; flex-wrap: wrap; align-items: center; gap: 0.3rem 0.8rem;
+  padding: 0.25rem 0.4rem; border-bottom: 1px solid #ddd; background: #f6f6f6; }
+#views, #zoom { display: flex; gap: 0.25rem; align-items: center; }
+#zoom { margin-left: auto; }
+#toolbar button { font-size: 0.9rem; padding: 0.15rem 0.55rem; min-width: 2.2rem; }
+#views button[aria-pressed="true"] { background: #444; color: #fff; border: 1px solid #444;
+  border-radius: 3px; }
+#viewport { position: relative; flex: 1; min-height: 0; overflow: hidden; cursor: grab;
+  touch-action: none; }
 #viewport.dragging { cursor: grabbing; }
 #stage { position: absolute; left: 0; top: 0; transform-origin: 0 0; }
 #stage svg { display: block; }
-#zoom { position: absolute; right: 0.4rem; top: 0.4rem; display: flex; gap: 0.25rem; z-index: 2; }
-#zoom button { font-size: 1rem; min-width: 2.2rem; padding: 0.15rem 0.4rem; }
-#fold { position: absolute; left: 0.4rem; top: 0.4rem; display: flex; gap: 0.25rem; z-index: 2; }
-#fold button { font-size: 0.85rem; padding: 0.15rem 0.5rem; }
+.view[hidden] { display: none; }
 #explain { overflow: auto; min-height: 0; font-size: 0.98rem; }
 #explain p { margin: 0.4rem 0; }
 #explain pre { background: #f4f4f4; padding: 0.5rem 0.6rem; white-space: pre-wrap;
   overflow-wrap: anywhere; margin: 0.3rem 0; font-size: 0.92rem; }
 .hint { color: #777; font-size: 0.85rem; }
-g.cluster > text { cursor: pointer; }
-g.fold { cursor: pointer; }
+g.cluster > text, g.node[id*="g"] { cursor: pointer; }
 @media (max-width: 900px) {
   body { display: block; }
-  main { display: block; }
-  #picture { height: 65vh; margin-bottom: 0.6rem; }
+  main { display: block; padding: 0 0.5rem 0.4rem; }
+  header { padding: 0.5rem 0.5rem 0.3rem; }
+  #picture { height: 62vh; margin-bottom: 0.6rem; }
 }
 </style>
 </head>
@@ -69,18 +74,20 @@ g.fold { cursor: pointer; }
 </header>
 <main>
 <div id="picture">
-<div id="viewport"><div id="stage">{svg}</div></div>
-<div id="fold"></div>
-<div id="zoom">
+<div id="toolbar">{viewbuttons}
+<span id="zoom">
 <button id="zoom-out" type="button" title="zoom out (-)">&minus;</button>
 <button id="zoom-in" type="button" title="zoom in (+)">+</button>
 <button id="fit" type="button" title="fit the whole picture (0)">Fit</button>
+</span>
 </div>
+<div id="viewport"><div id="stage">{views}</div></div>
 </div>
 <div id="explain" aria-live="polite"></div>
 </main>
-<p class="hint" style="margin:0 1rem 0.5rem">Arrow keys step; drag to move the picture,
-Ctrl + wheel or the buttons zoom; the address ends in #step=N, so a step can be linked to.</p>
+<p class="hint" style="margin:0 1rem 0.4rem">Arrow keys step; drag to move the picture,
+Ctrl + wheel or &minus; + zoom, Fit shows it whole; the address ends in #step=N, so a step can
+be linked to.</p>
 <script type="application/json" id="steps">{data}</script>
 <script>
 (function () {
@@ -88,33 +95,45 @@ Ctrl + wheel or the buttons zoom; the address ends in #step=N, so a step can be 
   var data = JSON.parse(document.getElementById("steps").textContent);
   var steps = data.steps;
   var last = steps.length - 1;
-  var LIT = "{lit}", LIT_EDGE = "{litedge}";
+  var views = data.views.length ? data.views : [{ key: "full", prefix: "" }];
+  var LIT = "{lit}", LIT_EDGE = "{litedge}", PAD = 6, MIN_FIT = 0.85;
   var $ = function (id) { return document.getElementById(id); };
+  var each = function (list, f) { Array.prototype.forEach.call(list, f); };
   var viewport = $("viewport"), stage = $("stage"), explain = $("explain");
   var label = $("step-label"), slider = $("slider");
   var prev = $("prev"), next = $("next"), play = $("play");
-  var svg = stage.querySelector("svg");
+  var pictures = stage.querySelectorAll(".view");
+  var buttons = document.querySelectorAll("#views button");
+  var active = 0, svg = null;
   var applied = 0, current = 0, timer = null, litNow = -1;
   var scale = 1, tx = 0, ty = 0, W = 1, H = 1;
   var edgesTo = {};
 
-  if (svg) {
-    var vb = (svg.getAttribute("viewBox") || "0 0 100 100").split(/\s+/).map(Number);
-    W = vb[2]; H = vb[3];
-    svg.setAttribute("width", W);
-    svg.setAttribute("height", H);
-    Array.prototype.forEach.call(svg.querySelectorAll("g.edge"), function (g) {
-      var m = /^e\d+:([^:]+):([^:]+)$/.exec(g.id);
+  // Every picture at its natural size (1 SVG unit = 1 px); the stage transform zooms.
+  each(stage.querySelectorAll("svg"), function (s) {
+    var vb = (s.getAttribute("viewBox") || "0 0 100 100").split(/\s+/).map(Number);
+    s.setAttribute("width", vb[2]);
+    s.setAttribute("height", vb[3]);
+    each(s.querySelectorAll("g.edge"), function (g) {
+      var m = /^[a-z0-9]*?e\d+:([^:]+):([^:]+)$/.exec(g.id);
       if (m) (edgesTo[m[2]] = edgesTo[m[2]] || []).push(g);
     });
-  }
+  });
 
-  // -- values -----------------------------------------------------------------------------
+  // -- values: every picture shows node i's cells as PREFIX + "v" + i + "-1" (data), "-2" --
   function setCells(k, forward) {
     steps[k].set.forEach(function (s) {
-      var el = $("v" + s[0] + "-" + s[1]);
-      if (el) el.textContent = (s[1] === 1 ? "data " : "grad ") + (forward ? s[2] : s[3]);
+      var text = (s[1] === 1 ? "data " : "grad ") + (forward ? s[2] : s[3]);
+      views.forEach(function (v) {
+        var el = $(v.prefix + "v" + s[0] + "-" + s[1]);
+        if (el) el.textContent = text;
+      });
     });
+  }
+  function boxOf(k, i) {
+    // the box that shows node i in picture k: its own, or its group's when collapsed
+    var v = views[k];
+    return v.owner ? v.owner[i] : v.prefix + "v" + i;
   }
   function paint(el, attr, colour) {
     if (!el) return;
@@ -128,15 +147,19 @@ Ctrl + wheel or the buttons zoom; the address ends in #step=N, so a step can be 
   }
   function light(i, on) {
     if (i < 0) return;
-    paint($("v" + i + "-bg"), "fill", on ? LIT : null);
-    var op = $("v" + i + "_op");
-    if (op) paint(op.querySelector("ellipse, polygon"), "fill", on ? LIT : null);
-    (edgesTo["v" + i + "_op"] || []).concat(edgesTo["v" + i] || []).forEach(function (g) {
-      var path = g.querySelector("path"), head = g.querySelector("polygon");
-      paint(path, "stroke", on ? LIT_EDGE : null);
-      paint(path, "stroke-width", on ? "2.5" : null);
-      paint(head, "fill", on ? LIT_EDGE : null);
-      paint(head, "stroke", on ? LIT_EDGE : null);
+    views.forEach(function (v, k) {
+      var box = boxOf(k, i);
+      paint($(box + "-bg"), "fill", on ? LIT : null);
+      if (v.boxes && v.boxes[box] !== undefined) return;  // a group: its box alone
+      var op = $(box + "_op");
+      if (op) paint(op.querySelector("ellipse, polygon"), "fill", on ? LIT : null);
+      (edgesTo[box + "_op"] || []).concat(edgesTo[box] || []).forEach(function (g) {
+        var path = g.querySelector("path"), head = g.querySelector("polygon");
+        paint(path, "stroke", on ? LIT_EDGE : null);
+        paint(path, "stroke-width", on ? "2.5" : null);
+        paint(head, "fill", on ? LIT_EDGE : null);
+        paint(head, "stroke", on ? LIT_EDGE : null);
+      });
     });
   }
 
@@ -154,14 +177,23 @@ Ctrl + wheel or the buttons zoom; the address ends in #step=N, so a step can be 
   function place() {
     stage.style.transform = "translate(" + tx + "px," + ty + "px) scale(" + scale + ")";
     stage.dataset.scale = String(scale);
+    stage.dataset.view = views[active].key;
+  }
+  function clampAxis(t, size, room) {
+    // a picture smaller than the viewport sits in its middle; a bigger one leaves no gap
+    if (size + 2 * PAD <= room) return (room - size) / 2;
+    return Math.min(PAD, Math.max(room - size - PAD, t));
+  }
+  function clamp() {
+    tx = clampAxis(tx, W * scale, viewport.clientWidth);
+    ty = clampAxis(ty, H * scale, viewport.clientHeight);
   }
   function fitScale() {
-    return Math.min(viewport.clientWidth / W, viewport.clientHeight / H);
+    return Math.min((viewport.clientWidth - 2 * PAD) / W, (viewport.clientHeight - 2 * PAD) / H);
   }
   function fit() {
     scale = Math.min(fitScale(), 3);
-    tx = (viewport.clientWidth - W * scale) / 2;
-    ty = (viewport.clientHeight - H * scale) / 2;
+    clamp();
     place();
   }
   function zoomAt(factor, cx, cy) {
@@ -180,18 +212,17 @@ Ctrl + wheel or the buttons zoom; the address ends in #step=N, so a step can be 
     if (inside && !always) return;
     tx += (v.left + v.width / 2) - (r.left + r.width / 2);
     ty += (v.top + v.height / 2) - (r.top + r.height / 2);
+    clamp();
     place();
   }
   function start() {
-    // Readable first: the whole picture when its text is at least 11 px (font-size 11 at
-    // scale 1), else 12 px text (scale 1.1) with the first box in view.
-    var f = fitScale();
-    if (f >= 1) { fit(); return; }
-    scale = 1.1; tx = 0; ty = 0; place();
-    reveal($("v0"), true);
-    var r = $("v0") ? $("v0").getBoundingClientRect() : null;
-    var v = viewport.getBoundingClientRect();
-    if (r) { tx += v.left + 16 - r.left; place(); }
+    // Readable first: the whole picture when its text is then about 11 px high or more,
+    // else text at its natural size (11 px font) from the top left; show() then brings the
+    // current box into view.
+    if (fitScale() >= MIN_FIT) { fit(); return; }
+    scale = 1; tx = PAD; ty = PAD;
+    clamp();
+    place();
   }
 
   var drag = null;
@@ -228,127 +259,44 @@ Ctrl + wheel or the buttons zoom; the address ends in #step=N, so a step can be 
   $("zoom-out").addEventListener("click", function () { zoomBy(0.8); });
   $("fit").addEventListener("click", fit);
 
-  // -- collapsing groups (layers, neurons) ------------------------------------------------------
-  var groups = data.groups, collapsed = {}, folds = {};
-  var names = Object.keys(groups);
-  var depth = names.reduce(function (d, g) { return Math.max(d, g.split(".").length); }, 0);
-  function ancestors(g) {
-    var parts = g.split("."), out = [];
-    for (var k = 1; k < parts.length; k++) out.push(parts.slice(0, k).join("."));
-    return out;
+  // -- pictures: every value, or each neuron (layer) as one box; each laid out once ----------
+  function currentBox() {
+    return litNow >= 0 ? $(boxOf(active, litNow)) : null;
   }
-  function hiddenBy(g) { return ancestors(g).some(function (a) { return collapsed[a]; }); }
-  function foldBox(g) {
-    // A collapsed group keeps only its head (the neuron's output box, which shows its value
-    // and gradient) inside a labelled frame; a group without a head is framed whole.
-    if (folds[g]) return folds[g];
-    var cl = document.getElementById("c:" + g);
-    if (!cl) return null;
-    var head = groups[g].head >= 0 ? $("v" + groups[g].head) : null;
-    var b = (head || cl).getBBox(), ns = "http://www.w3.org/2000/svg", pad = 5;
-    var box = document.createElementNS(ns, "g");
-    box.setAttribute("class", "fold");
-    box.setAttribute("data-group", g);
-    var rect = document.createElementNS(ns, "rect");
-    rect.setAttribute("x", b.x - pad); rect.setAttribute("y", b.y - pad - 15);
-    rect.setAttribute("width", b.width + 2 * pad);
-    rect.setAttribute("height", b.height + 2 * pad + 15);
-    rect.setAttribute("rx", 5);
-    rect.setAttribute("fill", head ? "none" : "#fdd49e");
-    rect.setAttribute("stroke", "#b35806"); rect.setAttribute("stroke-width", "2");
-    box.appendChild(rect);
-    var text = document.createElementNS(ns, "text");
-    text.setAttribute("x", b.x + b.width / 2);
-    text.setAttribute("y", b.y - pad - 3);
-    text.setAttribute("text-anchor", "middle");
-    text.setAttribute("font-family", "Helvetica,sans-Serif");
-    text.setAttribute("font-size", "11");
-    text.setAttribute("font-weight", "bold");
-    text.textContent = "\u25B8 " + g;
-    var tip = document.createElementNS(ns, "title");
-    tip.textContent = "click to expand " + g;
-    box.appendChild(tip);
-    box.appendChild(text);
-    if (!head) {
-      var n = document.createElementNS(ns, "text");
-      n.setAttribute("x", b.x + b.width / 2); n.setAttribute("y", b.y + b.height / 2);
-      n.setAttribute("text-anchor", "middle"); n.setAttribute("font-size", "14");
-      n.setAttribute("font-family", "Helvetica,sans-Serif");
-      n.textContent = groups[g].members.length + " boxes (click to expand)";
-      box.appendChild(n);
-    }
-    // under the boxes, so the head stays readable and clickable through the empty fill
-    var under = cl.parentNode.querySelector(":scope > polygon");
-    cl.parentNode.insertBefore(box, under ? under.nextSibling : cl.parentNode.firstChild);
-    rect.setAttribute("pointer-events", "all");
-    folds[g] = box;
-    return box;
+  function useView(k, target) {
+    active = Math.max(0, Math.min(views.length - 1, k));
+    each(pictures, function (el, j) { el.hidden = j !== active; });
+    each(buttons, function (b) {
+      b.setAttribute("aria-pressed", String(Number(b.dataset.view) === active));
+    });
+    svg = pictures[active] ? pictures[active].querySelector("svg") : null;
+    W = svg ? Number(svg.getAttribute("width")) : 1;
+    H = svg ? Number(svg.getAttribute("height")) : 1;
+    start();
+    if (target) reveal(target, true); else reveal(currentBox(), false);
   }
-  function refreshFolds() {
-    names.forEach(function (g) {
-      var box = folds[g];
-      if (!box) return;
-      var lit = litNow >= 0 && litNow !== groups[g].head &&
-        groups[g].members.indexOf(litNow) >= 0;
-      box.querySelector("rect").setAttribute("stroke", lit ? LIT_EDGE : "#b35806");
-      box.querySelector("rect").setAttribute("stroke-width", lit ? "4" : "2");
-    });
-  }
-  function applyFolds() {
-    var hide = {};
-    names.forEach(function (g) {
-      if (collapsed[g]) groups[g].members.forEach(function (i) { hide[i] = true; });
-    });
-    names.forEach(function (g) {
-      if (collapsed[g] && !hiddenBy(g) && groups[g].head >= 0) hide[groups[g].head] = false;
-      var box = collapsed[g] ? foldBox(g) : folds[g];
-      if (box) box.style.display = collapsed[g] && !hiddenBy(g) ? "" : "none";
-      var cl = document.getElementById("c:" + g);
-      if (cl) cl.style.display = collapsed[g] || hiddenBy(g) ? "none" : "";
-    });
-    // hide[i]: true hides box i and its op; false (a collapsed group's head) hides its op only
-    function gone(i, op) { return op ? hide[i] !== undefined : hide[i] === true; }
-    if (!svg) return;
-    Array.prototype.forEach.call(svg.querySelectorAll("g.node"), function (el) {
-      var m = /^v(\d+)(_op)?$/.exec(el.id);
-      if (m) el.style.display = gone(m[1], m[2]) ? "none" : "";
-    });
-    Object.keys(edgesTo).forEach(function (dst) {
-      edgesTo[dst].forEach(function (g) {
-        var m = /^e\d+:v(\d+)(_op)?:v(\d+)(_op)?$/.exec(g.id);
-        if (!m) return;
-        g.style.display = gone(m[1], m[2]) || gone(m[3], m[4]) ? "none" : "";
-      });
-    });
-    refreshFolds();
-  }
-  function collapseLevel(level) {
-    collapsed = {};
-    names.forEach(function (g) {
-      if (level && g.split(".").length === level) collapsed[g] = true;
-    });
-    applyFolds();
-  }
+  each(buttons, function (b) {
+    b.addEventListener("click", function () { useView(Number(b.dataset.view)); });
+  });
   function clickAt(x, y) {
+    // A group's box opens every value, centred on that group; a group's frame (or its name)
+    // in the full picture opens the collapsed picture that has a box for it.
     var el = document.elementFromPoint(x, y);
-    var box = el && el.closest ? el.closest("g.fold") : null;
-    if (box) { collapsed[box.getAttribute("data-group")] = false; applyFolds(); return; }
-    var cl = el && el.closest ? el.closest("g.cluster") : null;
-    if (cl && el.tagName.toLowerCase() === "text") {
-      collapsed[cl.id.slice(2)] = true; applyFolds();
+    if (!el || !el.closest) return;
+    var node = el.closest("g.node"), v = views[active];
+    if (node && v.boxes && v.boxes[node.id] !== undefined) {
+      useView(0, $("c:" + v.boxes[node.id]));
+      return;
     }
-  }
-  if (names.length) {
-    var fold = $("fold");
-    var add = function (text, level, title) {
-      var b = document.createElement("button");
-      b.type = "button"; b.textContent = text; b.title = title;
-      b.addEventListener("click", function () { collapseLevel(level); });
-      fold.appendChild(b);
-    };
-    if (depth > 1) add("Collapse layers", 1, "show each layer as one box");
-    add(depth > 1 ? "Collapse neurons" : "Collapse groups", depth, "show each neuron as one box");
-    add("Expand all", 0, "show every value");
+    var cl = el.closest("g.cluster");
+    if (!cl || node || active !== 0) return;
+    var group = cl.id.slice(2);
+    for (var k = 1; k < views.length; k++) {
+      var found = Object.keys(views[k].boxes || {}).filter(function (b) {
+        return views[k].boxes[b] === group;
+      });
+      if (found.length) { useView(k, $(found[0])); return; }
+    }
   }
 
   // -- stepping -------------------------------------------------------------------------------
@@ -369,22 +317,12 @@ Ctrl + wheel or the buttons zoom; the address ends in #step=N, so a step can be 
     light(litNow, false);
     litNow = steps[n].lit;
     light(litNow, true);
-    refreshFolds();
     explainStep(n);
     label.textContent = steps[n].label;
     slider.value = String(n);
     prev.disabled = n === 0;
     next.disabled = n === last;
-    if (litNow >= 0) {
-      var target = $("v" + litNow);
-      if (target && target.style.display === "none") {
-        names.forEach(function (g) {
-          if (folds[g] && folds[g].style.display !== "none" &&
-              groups[g].members.indexOf(litNow) >= 0) target = folds[g];
-        });
-      }
-      reveal(target, false);
-    }
+    reveal(currentBox(), false);
     if (updateUrl) setHash(n);
   }
   function stop() {
@@ -409,13 +347,12 @@ Ctrl + wheel or the buttons zoom; the address ends in #step=N, so a step can be 
     if (e.target === slider) return;  // the slider moves itself with the arrow keys
     if (e.key === "ArrowRight") { stop(); show(current + 1, true); e.preventDefault(); }
     else if (e.key === "ArrowLeft") { stop(); show(current - 1, true); e.preventDefault(); }
-    else if (e.key === "+" || e.key === "=") { var c = centre(); zoomAt(1.25, c[0], c[1]); }
-    else if (e.key === "-") { var c2 = centre(); zoomAt(0.8, c2[0], c2[1]); }
+    else if (e.key === "+" || e.key === "=") { zoomBy(1.25); }
+    else if (e.key === "-") { zoomBy(0.8); }
     else if (e.key === "0") { fit(); }
   });
   window.addEventListener("hashchange", function () { show(fromHash(), false); });
-  start();
-  if (data.collapsed) collapseLevel(depth);
+  useView(data.view || 0);
   show(fromHash(), false);
 })();
 </script>

@@ -17,7 +17,7 @@ import re
 import subprocess
 import warnings
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +26,8 @@ import graphviz
 from autograd import Step, Value, reverse
 from viz.draw import (
     _FILL,
+    _GROUP_FILL,
+    _GROUP_LINE,
     _HIGHLIGHT,
     _HIGHLIGHT_EDGE,
     INSTALL_HINT,
@@ -33,7 +35,9 @@ from viz.draw import (
     _as_root,
     _digraph,
     check_size,
+    collapsed_digraph,
     groups,
+    stacked_inputs,
     text_width,
 )
 from viz.expr import one_line
@@ -47,6 +51,7 @@ __all__ = [
     "Trace",
     "backprop_frames",
     "expression_text",
+    "page_title",
     "stepper_html",
     "trace",
 ]
@@ -88,8 +93,10 @@ class Trace:
         return [n for n in self.shown if not n.parents and n.label and n not in names.params]
 
     def parameters(self) -> list[Value]:
-        """The parameters in the graph, in reading order."""
-        return [n for n in self.shown if n in self.names.params]
+        """The parameters in the graph, in the order ``params`` gives them (L0.N0.w0,
+        L0.N0.w1, L0.N0.b, L0.N1.w0, ...)."""
+        rank = self.names.param_rank
+        return sorted((n for n in self.shown if n in rank), key=rank.__getitem__)
 
     def frames(self) -> Iterator[dict[Value, float]]:
         """The gradients shown after each backward step (frame 0: none yet), one at a time:
@@ -168,6 +175,31 @@ def backprop_frames(
 def expression_text(root: Value, names: Names, limit: int = 80) -> str:
     """The whole expression in names, ``(x + y) * z``, when it is a tree short enough to read;
     else ``out = q * z`` (the last op only)."""
+    whole = _whole_expression(root, names, limit)
+    return whole if whole is not None else f"{names[root]} = {formula(root, names)}"
+
+
+def page_title(root: Value, names: Names, params: object = None) -> str:
+    """A page's default title: the whole expression when it is short enough to read; else
+    ``loss of MLP(...)`` when ``params`` is a model (``loss`` is the root's label when it has
+    one); else the root's label; else its last op in names (``out = q * z``).
+
+    >>> x, y = Value(2.0, "x"), Value(3.0, "y")
+    >>> out = x * y
+    >>> page_title(out, Names(out))
+    'x * y'
+    """
+    whole = _whole_expression(root, names)
+    if whole is not None:
+        return whole
+    label = clean(root.label, 60) if root.label else ""
+    if hasattr(params, "named_parameters"):
+        return clean(f"{label or 'loss'} of {params!r}", 200)
+    return label or expression_text(root, names)
+
+
+def _whole_expression(root: Value, names: Names, limit: int = 80) -> str | None:
+    """The whole expression in names when it is a tree of at most ``limit`` characters."""
     text: dict[Value, str] = {}
     uses: dict[Value, int] = {}
     for node in names.nodes:
@@ -189,7 +221,7 @@ def expression_text(root: Value, names: Names, limit: int = 80) -> str:
 
         text[node] = _formula(node, operand)
         if len(text[node]) > limit:
-            return f"{names[root]} = {formula(root, names)}"
+            return None
     whole = text.get(root, names[root])
     return whole if root.parents and uses.get(root, 0) == 0 else names[root]
 
@@ -346,28 +378,7 @@ def _page_data(t: Trace, ids: dict[Value, int]) -> dict[str, object]:
         )
     if not t.steps:
         steps[-1]["text"] = list(steps[-1]["text"]) + _done(t)  # type: ignore[arg-type]
-    where = groups(names)
-    members: dict[str, list[int]] = {}
-    for v, g in where.items():
-        if v in ids:
-            parts = g.split(".")
-            for k in range(1, len(parts) + 1):
-                members.setdefault(".".join(parts[:k]), []).append(ids[v])
-    users: dict[Value, list[Value]] = {}
-    for n in t.shown:
-        for p in n.parents:
-            users.setdefault(p, []).append(n)
-    heads: dict[str, int] = {}
-    for v, g in where.items():  # a group's head: its member whose value leaves the group
-        if v in ids and v.parents and all(where.get(c) != g for c in users.get(v, [])):
-            heads[g] = ids[v]
-    return {
-        "forward": len(t.forward),
-        "steps": steps,
-        "groups": {
-            g: {"members": sorted(m), "head": heads.get(g, -1)} for g, m in sorted(members.items())
-        },
-    }
+    return {"forward": len(t.forward), "steps": steps}
 
 
 _SVG = "http://www.w3.org/2000/svg"
@@ -375,32 +386,58 @@ ET.register_namespace("", _SVG)
 ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
 
 
-def _svg(picture: graphviz.Digraph) -> str:
-    """Lay the picture out once and mark it up for the script: the text of every box cell is
-    centred in its cell and given an id (``v3-1`` data, ``v3-2`` grad) and the box's fill an
-    id (``v3-bg``), so changing a text never moves anything."""
+def _views(names: Names) -> list[tuple[str, str, int]]:
+    """The collapsed pictures a page offers besides the full one, as (key, button, level):
+    each neuron as one box (the deepest groups, ``L0.N1``) and, when groups nest, each layer
+    (``L0``). Words come from the names: ``N3`` groups are neurons, ``L0`` layers."""
+    where = groups(names)
+    if not where:
+        return []
+    depth = max(g.count(".") + 1 for g in where.values())
+    out = []
+    for level in sorted({depth, 1}, reverse=True):
+        last = {g.split(".")[:level][-1] for g in where.values()}
+        if all(re.fullmatch(r"N\d+", p) for p in last):
+            key, label = "neurons", "Neurons"
+        elif all(re.fullmatch(r"L\d+", p) for p in last):
+            key, label = "layers", "Layers"
+        else:
+            key, label = (
+                f"groups{level}",
+                "Groups" if depth == 1 or level == depth else "Outer groups",
+            )
+        out.append((key, label, level))
+    return out
+
+
+def _svg(picture: graphviz.Digraph, cells: Mapping[str, Sequence[str]]) -> str:
+    """Lay the picture out once and mark it up for the script: the texts of box ``b`` (a key
+    of ``cells``) are centred in their cells and given the ids ``cells[b]`` in order (``v3-1``
+    data, ``v3-2`` grad), and the box's fill the id ``b-bg``, so changing a text never moves
+    anything."""
     raw = picture.pipe(format="svg", encoding="utf-8", quiet=True)
     tree = ET.fromstring(raw[raw.index("<svg") :])
     q = f"{{{_SVG}}}"
     for g in tree.iter(q + "g"):
         gid = g.get("id", "")
-        if g.get("class") != "node" or not re.fullmatch(r"v\d+", gid):
+        if g.get("class") != "node" or gid not in cells:
             continue
+        names = iter(cells[gid])
         kids = [e for e in g.iter() if e.tag in (q + "polygon", q + "text")]
-        cell = 0
+        filled = False
         for i, el in enumerate(kids):
             if el.tag != q + "polygon":
                 continue
-            if el.get("fill") not in (None, "none") and el.get("id") is None and cell == 0:
+            if el.get("fill") not in (None, "none") and not filled:
                 el.set("id", f"{gid}-bg")
+                filled = True
                 continue
             if el.get("fill") == "none" and i + 1 < len(kids) and kids[i + 1].tag == q + "text":
                 xs = [float(p.split(",")[0]) for p in el.get("points", "").split()]
                 text = kids[i + 1]
                 text.set("text-anchor", "middle")
                 text.set("x", f"{(min(xs) + max(xs)) / 2:.2f}")
-                text.set("id", f"{gid}-{cell}")
-                cell += 1
+                text.set("id", next(names, ""))
     return ET.tostring(tree, encoding="unicode")
 
 
@@ -442,10 +479,10 @@ class Stepper:
         check_size([n for n in names.nodes if names.shown(n)], "stepper")
         self.trace = t = trace(root, params=params, constants=constants)
         self.rankdir = rankdir
-        expr = expression_text(root, t.names)
-        self.title = clean(title, 200) if title is not None else expr
+        self.title = clean(title, 200) if title is not None else page_title(root, t.names, params)
         self.total = len(t.forward) + len(t.steps)
-        self.collapsed = len(t.shown) > COLLAPSE_ABOVE and bool(groups(t.names))
+        self.views = _views(t.names)
+        self.collapsed = len(t.shown) > COLLAPSE_ABOVE and bool(self.views)
         self._page: str | None = None
 
     @property
@@ -453,9 +490,11 @@ class Stepper:
         """What the page says about its size ('' for a small graph)."""
         n = len(self.trace.shown)
         if self.collapsed:
+            word = self.views[0][1].lower()
             return (
                 f"{n} boxes are more than {COLLAPSE_ABOVE} can be read at once: the page"
-                " opens with each neuron collapsed to one box (click one to expand it)."
+                f" opens collapsed, each of the {word} drawn as one box (All values shows every"
+                " box; click a box to see it in full)."
             )
         if n > COLLAPSE_ABOVE:
             return (
@@ -491,6 +530,7 @@ class Stepper:
         t = self.trace
         ids = {n: i for i, n in enumerate(t.shown)}
         start = _texts_at_start(t)
+        widths = _widths(t)
         picture = _digraph(
             t.root,
             rankdir=self.rankdir,
@@ -499,52 +539,91 @@ class Stepper:
             highlight=(),
             names=t.names,
             texts=start,
-            widths=_widths(t),
+            widths=widths,
             clusters=True,
         )
+        cells = {f"v{i}": [f"v{i}-0", f"v{i}-1", f"v{i}-2"] for i in range(len(t.shown))}
+        for user, ps in stacked_inputs(t.names).items():  # a table of parameters, row by row
+            cells[f"v{ids[user]}_in"] = [f"v{ids[p]}-{c}" for p in ps for c in range(3)]
+        pictures = [(picture, cells)]
+        views: list[dict[str, object]] = [{"key": "full", "prefix": ""}]
+        buttons = [("All values", "show every value, parameter and op")]
+        for key, label, level in self.views:
+            prefix = f"c{level}"
+            c = collapsed_digraph(t.names, level, prefix, start, widths, self.rankdir)
+            pictures.append((c.picture, c.cells))
+            views.append({"key": key, "prefix": prefix, "owner": c.owner, "boxes": c.boxes})
+            buttons.append((label, f"show each of the {label.lower()} as one box"))
         note = ""
         try:
-            svg = _svg(picture)
+            svgs = [_svg(pic, cells) for pic, cells in pictures]
         except graphviz.ExecutableNotFound:
             warnings.warn(
                 f"graphviz's `dot` was not found, so the stepper has no picture: {INSTALL_HINT}",
                 MissingDotWarning,
                 stacklevel=3,
             )
-            svg = ""
+            svgs = []
             note = f'<p id="no-pictures">No picture: {html.escape(INSTALL_HINT)}.</p>'
         except subprocess.CalledProcessError as err:
-            detail = (err.stderr or b"").decode("utf-8", "replace") or str(err)
+            detail = err.stderr or b""
+            if isinstance(detail, bytes):
+                detail = detail.decode("utf-8", "replace")
+            detail = detail or str(err)
             raise ValueError(f"stepper: graphviz's dot failed: {one_line(detail, 200)}") from None
         data = _page_data(t, ids)
-        data["collapsed"] = self.collapsed
-        legend = (
-            "".join(
-                f'<span class="key"><i style="background:{c}"></i>{w}</span>'
-                for c, w in (
-                    (_FILL["output"], "output"),
-                    (_FILL["input"], "input"),
-                    (_FILL["param"], "parameter"),
-                    (_FILL["inner"], "intermediate"),
-                    (_FILL["const"], "constant"),
-                    (_HIGHLIGHT, "this step"),
-                )
-            )
-            + f'<span class="key">{UNKNOWN} not yet computed</span>'
+        data["views"] = views[: len(svgs)] if svgs else []
+        data["view"] = 1 if self.collapsed and len(svgs) > 1 else 0
+        keys = [
+            (_FILL["output"], "output"),
+            (_FILL["input"], "input"),
+            (_FILL["param"], "parameter"),
+            (_FILL["inner"], "intermediate"),
+            (_FILL["const"], "constant"),
+            (_HIGHLIGHT, "this step"),
+        ]
+        legend = "".join(
+            f'<span class="key"><i style="background:{c}"></i>{w}</span>' for c, w in keys
         )
+        if self.views:
+            legend += (
+                f'<span class="key"><i style="background:{_GROUP_FILL};border:2px solid'
+                f' {_GROUP_LINE}"></i>{html.escape(self.views[0][1].lower())} as one box</span>'
+            )
+        legend += f'<span class="key">{UNKNOWN} not yet computed</span>'
         size_note = f'<p id="size-note">{html.escape(self.note)}</p>' if self.note else ""
+        shown = data["view"]
+        view_html = "".join(
+            f'<div class="view" id="view-{views[k]["key"]}"{"" if k == shown else " hidden"}>'
+            f"{svg}</div>"
+            for k, svg in enumerate(svgs)
+        )
+        view_buttons = ""
+        if len(svgs) > 1:
+            view_buttons = (
+                '<span id="views" role="group" aria-label="picture">'
+                + "".join(
+                    f'<button type="button" data-view="{k}" title="{html.escape(tip)}"'
+                    f' aria-pressed="{str(k == shown).lower()}">{html.escape(text)}</button>'
+                    for k, (text, tip) in enumerate(buttons)
+                )
+                + "</span>"
+            )
         fill = {
             "title": html.escape(self.title),
             "legend": legend,
             "note": note + size_note,
-            "svg": svg,
+            "views": view_html,
+            "viewbuttons": view_buttons,
             "data": _json(data),
             "last": str(self.total),
             "lit": _HIGHLIGHT,
             "litedge": _HIGHLIGHT_EDGE,
         }
         return re.sub(
-            r"\{(title|legend|note|svg|data|last|lit|litedge)\}", lambda m: fill[m.group(1)], PAGE
+            r"\{(title|legend|note|views|viewbuttons|data|last|lit|litedge)\}",
+            lambda m: fill[m.group(1)],
+            PAGE,
         )
 
 
