@@ -197,11 +197,11 @@ def positions(picture) -> dict[str, tuple[float, float]]:
 
 
 def test_a_neurons_parameters_are_one_table_w0_w1_b_and_neurons_in_order(dot):
-    from viz.draw import _digraph
+    from viz.draw import digraph
 
     model, _, loss = mlp_sample([3, 1])
     t = Stepper(loss, params=model).trace
-    picture = _digraph(loss, rankdir="LR", grads=None, show_grad=True, highlight=(),
+    picture = digraph(loss, rankdir="LR", grads=None, show_grad=True, highlight=(),
                        names=t.names, clusters=True)  # fmt: skip
     src = picture.source
     ident = {t.names[n]: f"v{i}" for i, n in enumerate(t.shown)}

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import graphviz
 
-from autograd import OPS, Value
+from autograd import OPS, Value, numbers
 from viz.expr import one_line
 from viz.notation import Names, fmt, reciprocal_of
 
@@ -49,17 +49,17 @@ INSTALL_HINT = (
 )
 
 # Fill colours that tell the kinds of value apart (and a legend in the docstring of draw).
-_FILL = {
+FILL = {
     "output": "#f7c6c7",  # the value being differentiated
     "input": "#c6dbef",  # a named leaf: an input of the expression
     "param": "#fdd49e",  # a parameter (passed in ``params``)
     "const": "#f0f0f0",  # an unlabelled leaf: a number written into the expression
     "inner": "#ffffff",  # an intermediate result
 }
-_GROUP_FILL = "#fff2e0"  # a collapsed group (a neuron or a layer drawn as one box)
-_GROUP_LINE = "#b35806"
-_HIGHLIGHT = "#ffe34d"
-_HIGHLIGHT_EDGE = "#e6550d"
+GROUP_FILL = "#fff2e0"  # a collapsed group (a neuron or a layer drawn as one box)
+GROUP_LINE = "#b35806"
+HIGHLIGHT = "#ffe34d"
+HIGHLIGHT_EDGE = "#e6550d"
 
 
 class MissingDotWarning(UserWarning):
@@ -258,7 +258,7 @@ def check_size(nodes: list[Value], what: str) -> None:
         )
 
 
-def _digraph(
+def digraph(
     root: Value,
     *,
     rankdir: str,
@@ -320,7 +320,7 @@ def _digraph(
                 grad = fmt(grads[node]) if node in grads else ""
         k = kind(node, names)
         lit = node in marked
-        fill = _HIGHLIGHT if lit else _FILL[k]
+        fill = HIGHLIGHT if lit else FILL[k]
         width = widths[node] if widths is not None else 0
         label = _box(names[node], data, grad if show_grad else None, fill, k == "output", width)
         target = subgraphs.get(where.get(node, ""), g)
@@ -329,7 +329,7 @@ def _digraph(
         if not node.parents:
             continue
         op_id = ids[node] + "_op"
-        edge = {"color": _HIGHLIGHT_EDGE, "penwidth": "2.5"} if lit else {}
+        edge = {"color": HIGHLIGHT_EDGE, "penwidth": "2.5"} if lit else {}
         _op_node(target, node, names, op_id, lit, widths is not None)
         if node in stacks:
             rows = []
@@ -404,7 +404,7 @@ def _param_table(
         )
     return (
         '<<table border="0" cellborder="1" cellspacing="0" cellpadding="3" '
-        f'bgcolor="{_FILL["param"]}">{body}</table>>'
+        f'bgcolor="{FILL["param"]}">{body}</table>>'
     )
 
 
@@ -497,7 +497,7 @@ def collapsed_digraph(
             continue
         data, grad = texts[n]
         k = kind(n, names)
-        pic.node(ids[n], _box(names[n], data, grad, _FILL[k], k == "output", widths[n]),
+        pic.node(ids[n], _box(names[n], data, grad, FILL[k], k == "output", widths[n]),
                  id=ids[n], tooltip=k)  # fmt: skip
         cells[ids[n]] = [f"{ids[n]}-{c}" for c in range(3)]
         if not n.parents:
@@ -540,7 +540,7 @@ def _group_label(
     (``N3: r | data 0.2 | grad ?``), and the ids of its text cells, top to bottom."""
     esc = html.escape
     head = '<table border="2" cellborder="1" cellspacing="0" cellpadding="3"'
-    head += f' color="{_GROUP_LINE}" bgcolor="{_GROUP_FILL}">'
+    head += f' color="{GROUP_LINE}" bgcolor="{GROUP_FILL}">'
     size = 'fixedsize="true" height="17"'
     if len(outputs) == 1:
         (n,) = outputs
@@ -609,7 +609,7 @@ def _op_node(
         text,
         shape="circle" if len(text) <= 2 else "ellipse",
         style="filled",
-        fillcolor=_HIGHLIGHT if lit else "#eeeeee",
+        fillcolor=HIGHLIGHT if lit else "#eeeeee",
         margin="0.02",
         width="0.3",
         height="0.3",
@@ -637,7 +637,8 @@ def _input_edges(
     return out
 
 
-def _as_root(root: object, what: str) -> Value:
+def as_root(root: object, what: str) -> Value:
+    """``root`` when it is a Value, else a one-line TypeError naming ``what``."""
     if not isinstance(root, Value):
         raise TypeError(
             f"{what}: expected a Value (the output of an expression), got {type(root).__name__}"
@@ -669,7 +670,7 @@ def draw(
     >>> src.count("-> v1_op"), "data 9" in src
     (2, True)
     """
-    root = _as_root(root, "draw")
+    root = as_root(root, "draw")
     if highlight is None:
         marked: Iterable[Value] = ()
     elif isinstance(highlight, Value):
@@ -677,7 +678,7 @@ def draw(
     else:
         marked = highlight
     names = Names(root, params=params, constants=constants)
-    return _digraph(
+    return digraph(
         root, rankdir=rankdir, grads=None, show_grad=show_grad, highlight=marked, names=names
     )
 
@@ -701,14 +702,14 @@ def render(
     if isinstance(root, graphviz.Digraph):
         graph = root
     else:
-        root = _as_root(root, "render")
+        root = as_root(root, "render")
         names = Names(root, params=params)
         if format != "dot":
             check_size([n for n in names.nodes if names.shown(n)], "render")
-        graph = _digraph(root, rankdir="LR", grads=None, show_grad=True, highlight=(), names=names)
+        graph = digraph(root, rankdir="LR", grads=None, show_grad=True, highlight=(), names=names)
     if format != "dot" and format not in graphviz.FORMATS:
         raise ValueError(f"render: unknown format {format!r} (try svg, png, pdf or dot)")
-    if isinstance(dpi, bool) or not isinstance(dpi, int) or not 0 <= dpi <= 1200:
+    if numbers.count(dpi, "render: dpi", low=0) > 1200:
         raise ValueError(f"render: dpi must be a whole number from 1 to 1200, got {dpi!r}")
     path = Path(path)
     if not path.name:

@@ -252,12 +252,12 @@ def _folded_text(node: Value) -> str:
 
 def formula(node: Value, names: Names) -> str:
     """How ``node`` is computed from its parents, in names: ``x + y``, ``tanh(q)``, ``q ** 2``."""
-    return _formula(node, names.operand)
+    return formula_with(node, names.operand)
 
 
 def formula_numbers(node: Value) -> str:
     """The same formula with every parent replaced by its value: ``-2 + 5``."""
-    return _formula(node, lambda p: fmt(p.data))
+    return formula_with(node, lambda p: fmt(p.data))
 
 
 def _fill(template: str, ps: Sequence[str], me: str, arg: str) -> str:
@@ -286,7 +286,9 @@ def _operand(number: str) -> str:
     return f"({number})" if number.startswith("-") else number
 
 
-def _formula(node: Value, operand: Callable[[Value], str]) -> str:
+def formula_with(node: Value, operand: Callable[[Value], str]) -> str:
+    """How ``node`` is computed, each parent written by ``operand(parent)``: the one place the
+    row's formula template is filled."""
     ps = [operand(p) for p in node.parents]
     arg = "" if node.arg is None else fmt(node.arg)
     row = OPS.get(node.op)

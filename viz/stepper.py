@@ -25,23 +25,23 @@ import graphviz
 
 from autograd import Step, Value, reverse
 from viz.draw import (
-    _FILL,
-    _GROUP_FILL,
-    _GROUP_LINE,
-    _HIGHLIGHT,
-    _HIGHLIGHT_EDGE,
+    FILL,
+    GROUP_FILL,
+    GROUP_LINE,
+    HIGHLIGHT,
+    HIGHLIGHT_EDGE,
     INSTALL_HINT,
     MissingDotWarning,
-    _as_root,
-    _digraph,
+    as_root,
     check_size,
     collapsed_digraph,
+    digraph,
     groups,
     stacked_inputs,
     text_width,
 )
 from viz.expr import one_line
-from viz.notation import Names, _formula, chain_lines, clean, fmt, formula, forward_line
+from viz.notation import Names, chain_lines, clean, fmt, formula, formula_with, forward_line
 from viz.page import PAGE
 
 __all__ = [
@@ -117,7 +117,7 @@ def trace(root: Value, params: object = None, constants: str = "op") -> Trace:
     >>> [fmt(t.grads[v]) for v in (x, y, z)], x.grad, len(t.steps)
     (['-4', '-4', '3'], 0.0, 2)
     """
-    root = _as_root(root, "trace")
+    root = as_root(root, "trace")
     names = Names(root, params=params, constants=constants)
     t = Trace(root, names.nodes, names)
     t.shown = [n for n in names.nodes if names.shown(n)]
@@ -165,7 +165,7 @@ def backprop_frames(
     for k, grads in enumerate(t.frames()):
         lit = (t.steps[k - 1].node,) if k else ()
         pictures.append(
-            _digraph(
+            digraph(
                 t.root, rankdir=rankdir, grads=grads, show_grad=True, highlight=lit, names=t.names
             )
         )
@@ -219,7 +219,7 @@ def _whole_expression(root: Value, names: Names, limit: int = 80) -> str | None:
             wrap = theirs < mine < 4 or theirs == mine == 3  # a call has its own parentheses
             return f"({t})" if wrap else t
 
-        text[node] = _formula(node, operand)
+        text[node] = formula_with(node, operand)
         if len(text[node]) > limit:
             return None
     whole = text.get(root, names[root])
@@ -229,7 +229,7 @@ def _whole_expression(root: Value, names: Names, limit: int = 80) -> str | None:
 def _precedence(node: Value) -> float:
     """How tightly the op's formula binds, read from its written form (not a per-op list):
     a call or ``|x|`` 4, ``**`` 3, a leading minus 2.5, ``*`` 2, ``+`` 1."""
-    shown = _formula(node, lambda p: "a").strip()
+    shown = formula_with(node, lambda p: "a").strip()
     if shown.startswith("|") or re.match(r"^\w+\(", shown):
         return 4
     if " + " in shown or " - " in shown:
@@ -472,7 +472,7 @@ class Stepper:
         constants: str = "op",
         rankdir: str = "LR",
     ) -> None:
-        root = _as_root(root, "Stepper")
+        root = as_root(root, "Stepper")
         if title is not None and not isinstance(title, str):
             raise TypeError(f"Stepper: title must be a str, got {type(title).__name__}")
         names = Names(root, params=params, constants=constants)
@@ -531,7 +531,7 @@ class Stepper:
         ids = {n: i for i, n in enumerate(t.shown)}
         start = _texts_at_start(t)
         widths = _widths(t)
-        picture = _digraph(
+        picture = digraph(
             t.root,
             rankdir=self.rankdir,
             grads=None,
@@ -575,20 +575,20 @@ class Stepper:
         data["views"] = views[: len(svgs)] if svgs else []
         data["view"] = 1 if self.collapsed and len(svgs) > 1 else 0
         keys = [
-            (_FILL["output"], "output"),
-            (_FILL["input"], "input"),
-            (_FILL["param"], "parameter"),
-            (_FILL["inner"], "intermediate"),
-            (_FILL["const"], "constant"),
-            (_HIGHLIGHT, "this step"),
+            (FILL["output"], "output"),
+            (FILL["input"], "input"),
+            (FILL["param"], "parameter"),
+            (FILL["inner"], "intermediate"),
+            (FILL["const"], "constant"),
+            (HIGHLIGHT, "this step"),
         ]
         legend = "".join(
             f'<span class="key"><i style="background:{c}"></i>{w}</span>' for c, w in keys
         )
         if self.views:
             legend += (
-                f'<span class="key"><i style="background:{_GROUP_FILL};border:2px solid'
-                f' {_GROUP_LINE}"></i>{html.escape(self.views[0][1].lower())} as one box</span>'
+                f'<span class="key"><i style="background:{GROUP_FILL};border:2px solid'
+                f' {GROUP_LINE}"></i>{html.escape(self.views[0][1].lower())} as one box</span>'
             )
         legend += f'<span class="key">{UNKNOWN} not yet computed</span>'
         size_note = f'<p id="size-note">{html.escape(self.note)}</p>' if self.note else ""
@@ -617,8 +617,8 @@ class Stepper:
             "viewbuttons": view_buttons,
             "data": _json(data),
             "last": str(self.total),
-            "lit": _HIGHLIGHT,
-            "litedge": _HIGHLIGHT_EDGE,
+            "lit": HIGHLIGHT,
+            "litedge": HIGHLIGHT_EDGE,
         }
         return re.sub(
             r"\{(title|legend|note|views|viewbuttons|data|last|lit|litedge)\}",
