@@ -5,20 +5,33 @@ expression directly with autograd.Value."""
 from __future__ import annotations
 
 import math
+import signal
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from autograd import Value
+from autograd import OPS, Value
 from viz.__main__ import main
 from viz.notation import fmt
 
 FAST = ["--format", "dot", "--no-html"]  # no dot runs: the files are tested elsewhere
-UNARY = ["exp", "log", "sqrt", "tanh", "sigmoid", "softplus", "relu", "abs"]
+# the functions an expression may call with one argument: read from the op rows
+UNARY = [name for name, op in OPS.items() if op.method and op.param is None]
+HANG = 30  # seconds: a run that takes longer is a hang, and fails the test
+
+
+def _hung(signum, frame):
+    raise TimeoutError(f"the command ran for more than {HANG} s")
 
 
 def run(capsys, tmp_path, argv):
-    code = main([*argv, *FAST, "--out", str(tmp_path)])
+    before = signal.signal(signal.SIGALRM, _hung)
+    signal.alarm(HANG)
+    try:
+        code = main([*argv, *FAST, "--out", str(tmp_path)])
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, before)
     out, err = capsys.readouterr()
     return code, out, err
 
