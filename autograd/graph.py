@@ -142,6 +142,10 @@ def _chain(topo: list[Value], steps: list[Step] | None) -> None:
                 a.grad += da * g
             if db:
                 b.grad += db * g
+        elif len(ps) == 1:
+            d = node.partials[0]
+            if d:
+                ps[0].grad += d * g
         else:
             for p, d in zip(ps, node.partials):
                 if d:
