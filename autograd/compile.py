@@ -615,6 +615,7 @@ class _Elem:
         if self.linear:
             self.coef = np.array([float(d) for d in self.plan], dtype=np.float64)
             self.f0 = float(op.kernel(np.zeros((k, 1)), arg)[0])
+            self.need_coef = self.coef[self.need, None]  # once: a fancy index per call is slow
         if self.wide:
             flat = self.idx[self.need].ravel().tolist()
             self.wide_out = _Scatter(flat) if flat else None
@@ -647,7 +648,7 @@ class _Elem:
         n, b = self.n, m.shape[1]
         up = g[self.lo : self.hi].reshape(n * b)
         if self.linear:
-            block = self.coef[self.need, None] * up
+            block = self.need_coef * up
             self.wide_out.add(g, block.reshape(-1, b))
             return
         xs, plan = self.xs, self.plan
