@@ -146,3 +146,11 @@ def test_a_negative_local_derivative_is_written_in_parentheses():
     out = x * z
     (step,) = list(backward_steps(out))
     assert chain_lines(step, Names(out), {})[0] == "dx = dout * z = 1 * (-4) = -4"
+
+
+def test_a_negative_local_derivative_in_words_is_written_in_parentheses():
+    x = Value(2.0, "x")
+    out = -x
+    (step,) = list(backward_steps(out))
+    (line,) = chain_lines(step, Names(out), {})
+    assert line == "dx = dout * (-1) = 1 * (-1) = -1"

@@ -378,7 +378,8 @@ def chain_lines(
         seen[p] = total
         sign = "=" if before is None else "+="
         line = (
-            f"{names.grad_name(p)} {sign} {names.grad_name(node)} * {local_text(node, i, names)}"
+            f"{names.grad_name(p)} {sign} {names.grad_name(node)} * "
+            f"{_operand(local_text(node, i, names))}"
             f" = {fmt(step.grad)} * {_operand(fmt(d))} = {fmt(c)}"
         )
         if before is not None:
