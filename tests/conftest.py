@@ -102,3 +102,17 @@ def toy_row():
     for name in names:
         if name in autograd.OPS:
             autograd.unregister(name)
+
+
+@pytest.fixture
+def chain_of():
+    """``chain_of(n)``: x * 1.0001 * 1.0001 ... with n multiplications (n + 1 nodes)."""
+    from autograd import Value
+
+    def build(n):
+        out = Value(0.5, "x")
+        for _ in range(n):
+            out = out * 1.0001
+        return out
+
+    return build

@@ -223,7 +223,8 @@ def test_divergence_stops_with_an_error_and_keeps_last_finite_parameters():
     assert nn.mse_loss(model.predict(X), y).data == last_finite_loss
 
 
-def test_nan_loss_names_its_epoch():
+@pytest.mark.parametrize("bad", ["nan", "inf"])
+def test_a_non_finite_loss_names_its_epoch_and_carries_the_history_so_far(bad):
     model = nn.MLP(1, [1], seed=0)
     calls = []
 
@@ -232,20 +233,14 @@ def test_nan_loss_names_its_epoch():
             return nn.mse_loss(preds, targets)
         calls.append(model.state_dict())
         out = nn.mse_loss(preds, targets)
-        return out * Value(float("nan")) if len(calls) == 4 else out
+        return out * Value(float(bad)) if len(calls) == 4 else out
 
-    with pytest.raises(nn.DivergenceError, match="loss became nan at epoch 4 of 10") as e:
-        nn.fit(
-            model,
-            [[1.0]],
-            [2.0],
-            loss=loss,
-            optimizer=nn.SGD(model.parameters(), lr=0.1),
-            epochs=10,
-            progress=False,
-        )
+    with pytest.raises(nn.DivergenceError, match=f"loss became {bad} at epoch 4 of 10") as e:
+        fit_one_point(model, loss, epochs=10)
     assert e.value.epoch == 4
     assert model.state_dict() == calls[2]  # the parameters of the last finite loss (epoch 3)
+    assert len(e.value.history.loss) == 3
+    assert "History(3 epochs" in repr(e.value.history)
 
 
 def test_accuracy_binary_and_multiclass():
@@ -282,6 +277,12 @@ def test_fit_bad_arguments(kwargs, error, match):
     args.update(kwargs)
     with pytest.raises(error, match=match):
         nn.fit(model, args.pop("X"), args.pop("y"), **args)
+
+
+def fit_one_point(model, loss, epochs, **kwargs):
+    """fit on the one point x = 1, y = 2 with SGD (lr 0.1), quietly."""
+    return nn.fit(model, [[1.0]], [2.0], loss=loss, epochs=epochs, progress=False,
+                  optimizer=nn.SGD(model.parameters(), lr=0.1), **kwargs)  # fmt: skip
 
 
 ADAM = lambda ps: nn.Adam(ps, lr=0.05)  # noqa: E731
@@ -379,15 +380,7 @@ def test_fit_keeps_the_cyclic_gc_off_in_its_loop_and_restores_it(enabled):
     model = nn.MLP(1, [1], seed=0)
     (gc.enable if enabled else gc.disable)()
     try:
-        nn.fit(
-            model,
-            [[1.0]],
-            [2.0],
-            loss=loss,
-            optimizer=nn.SGD(model.parameters(), lr=0.1),
-            epochs=2,
-            progress=False,
-        )
+        fit_one_point(model, loss, epochs=2)
         assert gc.isenabled() is enabled
         with pytest.raises(ValueError):
             nn.fit(
@@ -480,31 +473,6 @@ def test_any_error_in_fit_restores_the_parameters_of_the_last_finite_loss():
         )
     assert seen[2] != seen[1]  # two steps were taken
     assert model.state_dict() == seen[1]
-
-
-def test_divergence_error_carries_the_history_so_far():
-    model = nn.MLP(1, [1], seed=0)
-    calls = []
-
-    def loss(preds, targets):
-        if not autograd.is_grad_enabled():  # fit's one look at the targets, before training
-            return nn.mse_loss(preds, targets)
-        calls.append(1)
-        out = nn.mse_loss(preds, targets)
-        return out * Value(float("inf")) if len(calls) == 4 else out
-
-    with pytest.raises(nn.DivergenceError) as e:
-        nn.fit(
-            model,
-            [[1.0]],
-            [2.0],
-            loss=loss,
-            optimizer=nn.SGD(model.parameters(), lr=0.1),
-            epochs=10,
-            progress=False,
-        )
-    assert len(e.value.history.loss) == 3 and e.value.epoch == 4
-    assert "History(3 epochs" in repr(e.value.history)
 
 
 @pytest.mark.parametrize("bad", [-0.1, 0.0, float("nan"), float("inf"), None])
