@@ -178,3 +178,15 @@ def test_create_graph_rule_with_wrong_count_names_the_op(toy_row):
     y = autograd.apply("twotanh", x)
     with pytest.raises(RuntimeError, match="'twotanh' returned 2 gradients for 1 inputs"):
         grad(y, [x], create_graph=True)
+
+
+def test_relus_flat_side_passes_zero_under_an_infinite_upstream_gradient():
+    # torch gives 0.0 here; a plain multiply-add would give 0 * inf = nan
+    x, w = Value(-1.0), Value(1e200)
+    (x.relu() * w * w).backward()
+    assert x.grad == 0.0
+    assert grad(x.relu() * w * w, [x]) == (0.0,)
+
+
+def test_nan_through_relu_stays_nan_like_torch():
+    assert math.isnan(Value(math.nan).relu().data)
