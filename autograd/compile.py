@@ -40,29 +40,12 @@ Kernel = Callable[[np.ndarray, Any], np.ndarray]
 
 
 def _checked(name: str) -> Kernel:
-    """The row's numpy kernel, wrapped with the row's domain and an overflow check, so replay
-    raises exactly the scalar engine's errors, naming the op."""
+    """The row's numpy kernel with the row's domain and the scalar engine's overflow rule
+    (:func:`_run_checked`), so replay raises exactly the scalar engine's errors, by name."""
     op = OPS[name]
-    kernel = op.kernel
-    partials = op.partials
 
     def run(xs: np.ndarray, arg: Any) -> np.ndarray:
-        if op.limits:
-            check_limits(op, list(xs), arg)
-        out = np.asarray(kernel(xs, arg), dtype=np.float64)
-        if op.arity != -1:
-            # where every input is finite but the result (or the derivative, which the scalar
-            # engine computes when it builds a node) is not, the float rules raise
-            ds = partials(out, tuple(xs), arg)
-            for what, z in [("result", out)] + [("derivative", d) for d in ds]:
-                z = np.broadcast_to(np.asarray(z, dtype=np.float64), out.shape)
-                bad = ~np.isfinite(z) & np.isfinite(xs).all(axis=0)
-                if bad.any():
-                    i = int(np.argmax(bad))
-                    raise OverflowError(
-                        f"{describe_call(op, xs[:, i].tolist(), arg)}: {what} overflows a float"
-                    )
-        return out
+        return _run_checked(op, op.kernel, xs, arg, op.arity != -1)[0]
 
     return run
 
