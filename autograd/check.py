@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd.graph import backward, grad
+from autograd.graph import grad_of, toposort
 from autograd.mode import no_grad
 from autograd.ops import OPS
 from autograd.value import Value
 
-__all__ = ["GradcheckError", "difference", "gradcheck", "numerical_diff", "numerical_grad"]
+__all__ = [
+    "GradcheckError",
+    "difference",
+    "first_input",
+    "gradcheck",
+    "local_mismatches",
+    "numerical_diff",
+    "numerical_grad",
+]
 
 # What a function raises when a step leaves its domain (log(-1e-9), 1 / 0, exp(1000)).
 _OUTSIDE = (ValueError, ArithmeticError)
@@ -21,7 +30,7 @@ class GradcheckError(AssertionError):
 
     It keeps what it needs to show the failure again: ``function``, ``inputs`` (floats),
     ``rows`` (name, analytic, numerical) and ``bad`` (the names of the mismatching rows);
-    :meth:`draw` pictures the failing graph.
+    ``viz.draw(err)`` pictures the failing graph.
     """
 
     def __init__(
@@ -38,55 +47,17 @@ class GradcheckError(AssertionError):
         self.rows = list(rows)
         self.bad = list(bad)
 
-    def draw(self) -> Any:
-        """The failing graph as a ``graphviz.Digraph`` (viz is imported here, and only here).
 
-        Boxes show the analytic gradients; the node whose local derivative disagrees with a
-        central difference of its row's forward rule is highlighted (else the mismatching
-        inputs are), with analytic vs numerical values written beside it.
-        """
-        if self.function is None:
-            raise ValueError("GradcheckError.draw: this error carries no function to draw")
-        from viz.draw import draw
-        from viz.notation import fmt, graph_nodes
-
-        leaves = [Value(x, label=f"x{i}") for i, x in enumerate(self.inputs)]
-        try:
-            out = self.function(*leaves)
-        except (ValueError, ArithmeticError) as err:
-            raise ValueError(f"GradcheckError.draw: the graph cannot be built: {err}") from None
-        if not isinstance(out, Value):
-            raise TypeError(f"GradcheckError.draw: f returned {type(out).__name__}, not a Value")
-        backward(out)
-        culprits = {node: notes for node, notes in _local_mismatches(out)}
-        notes: dict[Value, list[str]] = dict(culprits)
-        rows = {name: (a, n) for name, a, n in self.rows}
-        for name in self.bad:
-            a, n = rows[name]
-            notes.setdefault(leaves[_first(name)], []).append(
-                f"{name}: analytic {fmt(a)}, numerical {fmt(n)}"
-            )
-        highlight = list(culprits) or [leaves[_first(n)] for n in self.bad]
-        picture = draw(out, highlight=highlight)
-        ids = {node: f"v{i}" for i, node in enumerate(graph_nodes(out))}
-        for node, lines in notes.items():
-            if node in ids:
-                picture.node(ids[node], xlabel="\n".join(lines), fontcolor="#b00020")
-        picture.attr(label=str(self).splitlines()[0], labelloc="t", fontcolor="#b00020")
-        return picture
-
-
-def _first(name: str) -> int:
-    """The input index a row name is about: "x2" -> 2, "d2/dx1dx0" -> 1."""
+def first_input(name: str) -> int:
+    """The input index a gradcheck row is about: "x2" -> 2, "d2/dx1dx0" -> 1."""
     if name.startswith("x"):
         return int(name[1:])
     return int(name.split("/dx")[1].split("dx")[0])
 
 
-def _local_mismatches(out: Value) -> list[tuple[Value, list[str]]]:
-    """Nodes whose stored local derivatives disagree with differences of their row's forward."""
-    from autograd.graph import toposort
-
+def local_mismatches(out: Value) -> list[tuple[Value, list[str]]]:
+    """Nodes whose stored local derivatives disagree with differences of their row's forward,
+    each with one line per mismatching input (what a picture of a failure points at)."""
     found = []
     for node in toposort(out):
         op = OPS.get(node.op)
@@ -100,7 +71,6 @@ def _local_mismatches(out: Value) -> list[tuple[Value, list[str]]]:
                 n = difference(along, xs[i], 1e-6 * max(1.0, abs(xs[i])))
             except _OUTSIDE:
                 continue
-            d = float(d)
             if not abs(d - n) <= 1e-5 + 1e-3 * abs(n):
                 lines.append(f"d{node.op}/d input {i}: analytic {d:.6g}, numerical {n:.6g}")
         if lines:
@@ -195,19 +165,27 @@ def numerical_grad(f: Callable[..., Any], inputs: Sequence[float], h: float = 1e
     return out
 
 
+def _derivative(f: Callable[..., Any], xs: Sequence[float], path: Sequence[int]) -> float:
+    """d^k f / dx_path[0] ... dx_path[k-1] at ``xs``, by k nested passes (create_graph
+    for all but the last)."""
+    vs = [Value(x) for x in xs]
+    out = f(*vs)
+    if not isinstance(out, Value):
+        raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
+    for k, i in enumerate(path):
+        last = k == len(path) - 1
+        (out,) = grad_of(out, [vs[i]], create_graph=not last)
+        if not last and not isinstance(out, Value):
+            return 0.0
+    return float(out.data) if isinstance(out, Value) else float(out)
+
+
 def _analytic(f: Callable[..., Any], xs: Sequence[float]) -> list[float]:
     vs = [Value(x) for x in xs]
     out = f(*vs)
     if not isinstance(out, Value):
         raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
-    return list(grad(out, vs))
-
-
-def _second(f: Callable[..., Any], xs: Sequence[float], i: int) -> list[float]:
-    """Row i of the Hessian through create_graph: d/dx_j of (d f / d x_i)."""
-    vs = [Value(x) for x in xs]
-    (gi,) = grad(f(*vs), [vs[i]], create_graph=True)
-    return list(grad(gi, vs))
+    return list(grad_of(out, vs))
 
 
 def _off(a: float, n: float, atol: float, rtol: float) -> bool:
@@ -236,32 +214,40 @@ def gradcheck(
     """Compare analytic and numerical gradients of ``f(*inputs)``: |a - n| <= atol + rtol * |n|.
 
     Returns True, or raises :class:`GradcheckError` with a table of input, analytic, numerical
-    and error (``err.draw()`` pictures the graph). ``order=2`` also checks every second
-    derivative (through ``create_graph``) against differences of the analytic first
-    derivatives. Near a domain edge the differences stay inside it (one-sided at the edge).
+    and error (``viz.draw(err)`` pictures the graph). ``order=N`` also checks every derivative
+    up to order N (through ``create_graph``), each against differences of the analytic
+    derivative one order below: ``d3/dx0dx0dx1`` is d/dx1 of d2 f / dx0 dx0. Near a domain
+    edge the differences stay inside it (one-sided at the edge).
 
     >>> gradcheck(lambda x, y: x * y + x.tanh(), [0.5, -2.0])
     True
+    >>> gradcheck(lambda x: x.sin(), [0.3], order=3)
+    True
     """
-    if order not in (1, 2):
-        raise ValueError(f"gradcheck: order must be 1 or 2, got {order!r}")
+    if isinstance(order, bool) or not isinstance(order, int) or order < 1:
+        raise ValueError(f"gradcheck: order must be an int >= 1, got {order!r}")
     xs = [float(v.data if isinstance(v, Value) else v) for v in inputs]
     rows = [
         (f"x{i}", a, n)
         for i, (a, n) in enumerate(zip(_analytic(f, xs), numerical_grad(f, xs, eps), strict=True))
     ]
-    if order == 2:
-        for i in range(len(xs)):
-            analytic = _second(f, xs, i)
-            for j in range(len(xs)):
+    for k in range(2, order + 1):
+        for path in itertools.product(range(len(xs)), repeat=k):
+            *below, j = path
 
-                def along(t: float, i: int = i, j: int = j) -> float:
-                    ys = list(xs)
-                    ys[j] = t
-                    return _analytic(f, ys)[i]
+            def along(t: float, below: Sequence[int] = below, j: int = j) -> float:
+                return _derivative(f, _with(xs, j, t), below)
 
-                rows.append((f"d2/dx{i}dx{j}", analytic[j], difference(along, xs[j], eps)))
+            analytic = _derivative(f, xs, path)
+            name = f"d{k}/" + "".join(f"dx{i}" for i in path)
+            rows.append((name, analytic, difference(along, xs[j], eps)))
     bad = [name for name, a, n in rows if _off(a, n, atol, rtol)]
     if bad:
         raise GradcheckError(_table(rows, atol, rtol), f, xs, rows, bad)
     return True
+
+
+def _with(xs: Sequence[float], i: int, t: float) -> list[float]:
+    ys = list(xs)
+    ys[i] = t
+    return ys

@@ -32,7 +32,7 @@ import numpy as np
 from autograd.graph import toposort
 from autograd.mode import enable_grad
 from autograd.ops import OPS, check_limits, describe_call
-from autograd.value import Value
+from autograd.value import Value, tick
 
 __all__ = ["BatchProgram", "Program", "ProgramCache", "TraceError", "compile"]
 
@@ -421,11 +421,10 @@ class TraceError(RuntimeError):
 class _Trace:
     """What one running trace knows: the file of ``fn`` and the Values made while it runs."""
 
-    __slots__ = ("file", "created")
+    __slots__ = ("file",)
 
     def __init__(self, file: str | None) -> None:
         self.file = file
-        self.created: dict[int, int] = {}  # id -> creation order, of Values made by fn
 
 
 _TRACE: ContextVar[_Trace | None] = ContextVar("autograd_compile_trace", default=None)
@@ -487,13 +486,7 @@ def _data_property(slot: Any) -> property:
                 raise _refuse("reading .data", frame)
         return get(v)
 
-    def write(v: Value, x: float) -> None:
-        t = _TRACE.get()
-        if t is not None:
-            t.created.setdefault(id(v), len(t.created))
-        put(v, x)
-
-    return property(read, write)
+    return property(read, put)
 
 
 @contextmanager
@@ -1132,13 +1125,34 @@ def compile(  # noqa: A001
         args.append(
             vs[0] if a.shape == () else np.array(vs, dtype=object).reshape(a.shape).tolist()
         )
-    with _tracing(fn) as trace, enable_grad():
+    t0 = tick()  # every Value fn makes is stamped t0 or later; the parameters earlier
+    with _tracing(fn), enable_grad():
         out = fn(*args)
     if not isinstance(out, Value):
         raise TypeError(f"compile: fn must return one Value, got {type(out).__name__}")
+    created = _made_since(out, t0)
     if batch:
-        return BatchProgram(out, inputs, shapes, trace.created, reduction)
-    return Program(out, inputs, shapes, trace.created)
+        return BatchProgram(out, inputs, shapes, created, reduction)
+    return Program(out, inputs, shapes, created)
+
+
+def _made_since(out: Value, t0: int) -> dict[int, int]:
+    """id -> order (inputs before the nodes that use them) of the Values in the graph of
+    ``out`` stamped at or after ``t0`` on the data clock: those ``fn`` made while traced."""
+    order: list[Value] = []
+    seen = {out}
+    stack: list[tuple[Value, int]] = [(out, 0)]
+    while stack:
+        node, i = stack.pop()
+        if i < len(node.parents):
+            stack.append((node, i + 1))
+            p = node.parents[i]
+            if p not in seen:
+                seen.add(p)
+                stack.append((p, 0))
+        else:
+            order.append(node)
+    return {id(v): k for k, v in enumerate(order) if v._t >= t0}
 
 
 # -- programs kept between calls -------------------------------------------------------------

@@ -2,24 +2,34 @@
 
 Nothing here knows any op: nodes carry their local partials (computed from the op table when
 they were built), and ``create_graph`` asks the table for them again, evaluated on Values.
-:func:`reverse` is the only place gradients flow; ``backward``, ``backward_steps`` and ``grad``
-(both modes) are views of it, and so is everything viz shows.
+:func:`_flow` is the only place gradients flow; ``backward``, ``backward_steps``, ``grad``
+(floats or Values), micrograd's ``_backward()`` and everything viz shows are views of it.
 """
 
 from __future__ import annotations
 
 import gc
+from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from autograd.mode import enable_grad
-from autograd.ops import OPS, check_limits, describe_call
+from autograd.ops import OPS, describe_call
 
 if TYPE_CHECKING:  # value.py imports this module; nodes are only read through their fields
     from autograd.value import Value
 
-__all__ = ["Step", "backward", "backward_steps", "grad", "reverse", "toposort", "zero_grad"]
+__all__ = [
+    "Step",
+    "backward",
+    "backward_node",
+    "backward_steps",
+    "grad",
+    "reverse",
+    "toposort",
+    "zero_grad",
+]
 
 
 def toposort(root: Value) -> list[Value]:
@@ -46,17 +56,9 @@ def toposort(root: Value) -> list[Value]:
             add(node)
             append(node)
             append(None)
-            ps = node.parents
-            if len(ps) == 2:  # most nodes: unrolled, no iterator
-                p, q = ps
+            for p in node.parents:
                 if p.parents and p not in seen:
                     append(p)
-                if q.parents and q not in seen:
-                    append(q)
-            else:
-                for p in ps:
-                    if p.parents and p not in seen:
-                        append(p)
     return order
 
 
@@ -71,30 +73,71 @@ class Step(NamedTuple):
     parents: tuple[tuple[Value, Any, Any], ...]
 
 
+class _Nothing:
+    """The gradient of a node nothing has reached yet, in a pass on Values: adding a
+    contribution to it gives the contribution itself (no ``0 + g`` node in the graph)."""
+
+    __slots__ = ()
+
+    def __add__(self, other: Any) -> Any:
+        return other
+
+    def __repr__(self) -> str:
+        return "nothing"
+
+
+NOTHING: Any = _Nothing()
+
+
+def _flow(topo: list[Value], local: Any = None, record: bool = False) -> Iterator[Any]:
+    """THE reverse pass: from the last node of ``topo`` down, each node passes its ``.grad``
+    on, ``parent.grad += local derivative * grad``, and yields its :class:`Step` (with
+    ``record``; else None) once its contributions are made.
+
+    ``local(node)`` gives the local derivatives (default: the floats stored on the node; on
+    Values for ``create_graph``). A zero local derivative passes nothing, so a flat piece
+    (relu below 0) stays 0 even under an infinite upstream gradient, as in torch; a local
+    derivative that is a Value passes, whatever its value (its graph is what matters).
+    Callers set the ``.grad`` fields up (this pass's gradients only) and put them back.
+    """
+    for node in reversed(topo):
+        g = node.grad
+        ds = node.partials if local is None else local(node)
+        added: list[tuple[Value, Any, Any]] | None = [] if record else None
+        if g is not NOTHING:
+            for p, d in zip(node.parents, ds):
+                if not d and not hasattr(d, "parents"):  # a zero number: nothing passes
+                    c: Any = 0.0
+                else:
+                    c = d * g
+                    p.grad += c
+                if record:
+                    added.append((p, d, c))  # type: ignore[union-attr]
+        yield Step(node, g, tuple(added)) if record else None  # type: ignore[arg-type]
+
+
+def _run(steps: Iterator[Any]) -> None:
+    deque(steps, maxlen=0)
+
+
 def _partials_on_values(node: Value) -> tuple[Any, ...]:
+    """The row's local derivatives evaluated on Values (their own graph), for create_graph;
+    a graph whose inputs changed after it was built is refused (the data clock)."""
     op = OPS.get(node.op)
     if op is None:
         raise NotImplementedError(f"no op named {node.op!r} is registered")
     xs = node.parents
-    # The rules read the inputs' current .data; if a leaf was changed after the graph was
-    # built, the node's stored output no longer matches and the result would mix old and new
-    # values (torch detects this with version counters; here a recomputation is cheap enough).
-    datas = tuple([p.data for p in xs])
-    try:
-        check_limits(op, datas, node.arg)
-        now = op.forward(datas, node.arg)
-    except (ValueError, ArithmeticError):
-        now = None  # the inputs are outside the domain now: they changed
-    if now is None or (now != node.data and now == now):
-        where = describe_call(op, [p.data for p in xs], node.arg)
-        raise RuntimeError(
-            f"{where} no longer gives the stored {node.data!r}: an input's .data was changed "
-            "after the graph was built; build the graph again"
-        )
+    for p in xs:
+        if p._t > node._t:
+            where = describe_call(op, [p._data for p in xs], node.arg)
+            raise RuntimeError(
+                f"{where}: an input's .data was changed after the graph was built, so its "
+                "derivative would mix old and new values; build the graph again"
+            )
     try:
         ds = op.partials(node, xs, node.arg)
     except (ValueError, ZeroDivisionError, OverflowError) as err:
-        where = describe_call(op, [p.data for p in xs], node.arg)
+        where = describe_call(op, [p._data for p in xs], node.arg)
         raise type(err)(f"{where}: its derivative cannot be differentiated here ({err})") from None
     if len(ds) != len(xs):
         raise RuntimeError(
@@ -116,70 +159,6 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _chain(topo: list[Value], steps: list[Step] | None) -> None:
-    """The float chain rule, in place, and the only float reverse loop: from the output down,
-    each node passes its ``.grad`` on (``parent.grad += local * grad``). The nodes' ``.grad``
-    must hold only this pass's gradients; callers set that up and put old values back. A zero
-    local derivative passes nothing, so a flat piece (relu below 0) stays 0 even under an
-    infinite upstream gradient, as in torch. With ``steps``, each node's Step is appended."""
-    if steps is not None:
-        for node in reversed(topo):
-            g = node.grad
-            added = tuple(
-                [(p, d, d * g if d else 0.0) for p, d in zip(node.parents, node.partials)]
-            )
-            for p, _, c in added:
-                p.grad += c
-            steps.append(Step(node, g, added))
-        return
-    for node in reversed(topo):
-        g = node.grad
-        ps = node.parents
-        if len(ps) == 2:  # most nodes: unpacked, no iterator
-            a, b = ps
-            da, db = node.partials
-            if da:
-                a.grad += da * g
-            if db:
-                b.grad += db * g
-        elif len(ps) == 1:
-            d = node.partials[0]
-            if d:
-                ps[0].grad += d * g
-        else:
-            for p, d in zip(ps, node.partials):
-                if d:
-                    p.grad += d * g
-
-
-def reverse(
-    output: Value,
-    create_graph: bool = False,
-    steps: list[Step] | None = None,
-) -> dict[Value, Any]:
-    """The reverse pass: d output / d node for every node ``output`` depends on (itself too).
-
-    Gradients are floats, or Values with a graph of their own when ``create_graph`` (the rules
-    evaluated on Values). With a ``steps`` list, each node's :class:`Step` is appended to it.
-    Every ``.grad`` is left as it was.
-    """
-    with _collector_paused():
-        topo = toposort(output)
-        if create_graph:
-            return _reverse_on_values(output, topo, steps)
-        nodes = _with_leaves(output, topo)
-        saved = [n.grad for n in nodes]
-        for n in nodes:
-            n.grad = 0.0
-        output.grad = 1.0
-        try:
-            _chain(topo, steps)
-            return {n: n.grad for n in nodes}
-        finally:
-            for n, g in zip(nodes, saved):
-                n.grad = g
-
-
 def _with_leaves(output: Value, topo: list[Value]) -> list[Value]:
     """``topo`` and the leaves its nodes read (``[output]`` for a leaf output)."""
     if not topo:
@@ -188,56 +167,87 @@ def _with_leaves(output: Value, topo: list[Value]) -> list[Value]:
     return [*leaves, *topo]
 
 
-def _reverse_on_values(
-    output: Value, topo: list[Value], steps: list[Step] | None
+def reverse(
+    output: Value,
+    create_graph: bool = False,
+    steps: list[Step] | None = None,
 ) -> dict[Value, Any]:
-    """create_graph: the rules evaluated on Values, so each gradient is a graph of its own."""
-    grads: dict[Value, Any] = {output: type(output)(1.0)}
-    get = grads.get
-    with enable_grad():
-        for node in reversed(topo):
-            g = grads[node]
-            added = []
-            for p, d in zip(node.parents, _partials_on_values(node)):
-                c = g * d
-                before = get(p)
-                grads[p] = c if before is None else before + c
-                added.append((p, d, c))
-            if steps is not None:
-                steps.append(Step(node, g, tuple(added)))
-    return grads
+    """The reverse pass as a dict: d output / d node for every node ``output`` depends on
+    (itself too). Gradients are floats, or Values with a graph of their own when
+    ``create_graph`` (the rules evaluated on Values). With a ``steps`` list, each node's
+    :class:`Step` is appended to it. Every ``.grad`` is left as it was.
+    """
+    with _collector_paused():
+        topo = toposort(output)
+        nodes = _with_leaves(output, topo)
+        saved = [n.grad for n in nodes]
+        try:
+            if create_graph:
+                for n in nodes:
+                    n.grad = NOTHING
+                output.grad = type(output)(1.0)
+                with enable_grad():
+                    flow = _flow(topo, _partials_on_values, steps is not None)
+                    for step in flow:
+                        if steps is not None:
+                            steps.append(step)
+            else:
+                for n in nodes:
+                    n.grad = 0.0
+                output.grad = 1.0
+                flow = _flow(topo, None, steps is not None)
+                if steps is None:
+                    _run(flow)
+                else:
+                    steps.extend(flow)
+            return {n: n.grad for n in nodes if n.grad is not NOTHING}
+        finally:
+            for n, g in zip(nodes, saved):
+                n.grad = g
+
+
+@contextmanager
+def _own_pass(root: Value) -> Iterator[list[Value]]:
+    """Set up a pass that adds into ``.grad``: inner nodes hold only this pass's gradient
+    while it runs and get their earlier ``.grad`` back on top afterwards (leaves add into
+    theirs directly), so a second ``backward()`` adds the same again (27, then 54)."""
+    with _collector_paused():
+        topo = toposort(root)
+        saved = [(n, n.grad) for n in topo if n.grad]
+        for n, _ in saved:
+            n.grad = 0.0
+        if topo:
+            root.grad = 1.0
+        else:
+            root.grad += 1.0
+        try:
+            yield topo
+        finally:
+            for n, g in saved:
+                n.grad += g
 
 
 def backward(root: Value) -> None:
     """Add d root / d node into ``.grad`` of every node; a second call adds the same again
     (each pass propagates only its own gradient; inner nodes get their earlier ``.grad`` back
     on top, so y = x*x*x at 3 gives 27, then 54)."""
-    with _collector_paused():
-        topo = toposort(root)
-        if not topo:
-            root.grad += 1.0
-            return
-        saved = [(n, n.grad) for n in topo if n.grad]
-        for n, _ in saved:
-            n.grad = 0.0
-        root.grad = 1.0
-        _chain(topo, None)
-        for n, g in saved:
-            n.grad += g
+    with _own_pass(root) as topo:
+        _run(_flow(topo))
 
 
 def backward_steps(root: Value) -> Iterator[Step]:
-    """Backward one node at a time: yields a :class:`Step` per node that has parents, adding
-    its contributions into the parents' ``.grad`` as it goes. Run to the end it leaves exactly
-    the grads one ``backward()`` call leaves.
+    """Backward one node at a time: a generator of one :class:`Step` per node that has
+    parents, each made (its contributions added into the parents' ``.grad``) when it is
+    asked for. Run to the end it leaves exactly the grads one ``backward()`` call leaves.
     """
-    steps: list[Step] = []
-    reverse(root, steps=steps)
-    root.grad += 1.0
-    for step in steps:
-        for p, _, c in step.parents:
-            p.grad += c
-        yield step
+    with _own_pass(root) as topo:
+        yield from _flow(topo, None, True)
+
+
+def backward_node(node: Value) -> None:
+    """micrograd's ``_backward()``: this node's own step of the pass (its ``.grad`` times each
+    local derivative, added into its parents' ``.grad``), no more."""
+    _run(_flow([node]))
 
 
 def zero_grad(root: Value) -> None:
@@ -253,7 +263,7 @@ def zero_grad(root: Value) -> None:
                 stack.append(p)
 
 
-def grad(output: Value, inputs: Value | Iterable[Value], create_graph: bool = False) -> tuple:
+def grad_of(output: Value, inputs: Value | Iterable[Value], create_graph: bool = False) -> tuple:
     """d output / d input for each input, as a tuple, leaving every ``.grad`` untouched.
 
     With ``create_graph=True`` the results are Values with their own graph (built from the same
@@ -261,8 +271,8 @@ def grad(output: Value, inputs: Value | Iterable[Value], create_graph: bool = Fa
 
     >>> from autograd import Value
     >>> x = Value(3.0)
-    >>> (dx,) = grad(x * x * x, [x], create_graph=True)
-    >>> dx.data, grad(dx, [x])[0]
+    >>> (dx,) = grad_of(x * x * x, [x], create_graph=True)
+    >>> dx.data, grad_of(dx, [x])[0]
     (27.0, 18.0)
     """
     node = type(output)
@@ -275,4 +285,7 @@ def grad(output: Value, inputs: Value | Iterable[Value], create_graph: bool = Fa
     grads = reverse(output, create_graph)
     if create_graph:
         return tuple(grads[v] if v in grads else node(0.0) for v in wrt)
-    return tuple(float(grads.get(v, 0.0)) for v in wrt)
+    return tuple(grads.get(v, 0.0) for v in wrt)
+
+
+grad = grad_of  # the torch-style form; autograd.grad also takes a function (autograd.functional)

@@ -10,14 +10,19 @@ so one thread's ``no_grad()`` never leaks into another's graph, as in torch.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 
-__all__ = ["GRAD_MODE", "enable_grad", "is_grad_enabled", "no_grad"]
+__all__ = ["GRAD_MODE", "NUMBER_READS", "enable_grad", "is_grad_enabled", "no_grad"]
 
 # The mode itself; the engine reads it with GRAD_MODE.get() on every op.
 GRAD_MODE: ContextVar[bool] = ContextVar("autograd_grad_mode", default=True)
+# A watcher of numbers read out of Values (.data, bool(), comparisons, repr, format), called
+# with what was read; compile's tracing sets it to refuse reads a replay could not repeat.
+NUMBER_READS: ContextVar[Callable[[str], None] | None] = ContextVar(
+    "autograd_number_reads", default=None
+)
 
 
 def is_grad_enabled() -> bool:

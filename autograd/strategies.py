@@ -52,14 +52,11 @@ def arity(op: Op) -> int:
 KINK_MARGIN = 1e-3  # inputs of a gradient test stay this far from a kink
 
 
-def off_kinks(op: Op, xs: Sequence[float]) -> bool:
-    """True when no input is near one of the op's kinks, nor, for a piecewise op of several
-    inputs (max), near another input: ties are where such a derivative jumps."""
-    if any(abs(x - k) < KINK_MARGIN for x in xs for k in op.kinks):
-        return False
-    if op.smooth or len(xs) < 2:
-        return True
-    return all(abs(a - b) >= KINK_MARGIN for i, a in enumerate(xs) for b in xs[:i])
+def off_kinks(op: Op, xs: Sequence[float], arg: Any = None) -> bool:
+    """True when the inputs are not near one of the op's kinks (``Op.kink_distance``), nor,
+    for a piecewise op of several inputs (max), near another input: ties are where such a
+    derivative jumps."""
+    return op.kink_distance(xs, op.default_arg() if arg is None else arg) >= KINK_MARGIN
 
 
 def op_inputs(op: Op) -> st.SearchStrategy[tuple[float, ...]]:
@@ -146,7 +143,7 @@ def expressions(
             args = tuple(draw_(st.integers(0, available - 1)) for _ in range(arity(op)))
             if k and available - 1 not in args:
                 args = (available - 1, *args[1:])
-            consts = op.args or ((op.param[1],) if op.param else ())
+            consts = op.args or ((op.default_arg(),) if op.params else ())
             arg = draw_(st.sampled_from(consts)) if consts else None
             steps.append((op.name, args, arg))
         return Expression(n_inputs, tuple(steps))

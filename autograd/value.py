@@ -2,26 +2,51 @@
 
 Every op goes through one builder per row of the op table (:func:`builder`), made once from
 the row: it checks the row's domain, runs its forward rule, and stores the row's local partial
-derivatives on the new node, so backward needs no closure per node. Value's operators and its
-function methods (``tanh``, ``relu``, ...) are thin: they turn Python numbers into leaves and
-call the builder; the function methods themselves are generated from the rows.
+derivatives on the new node, so backward needs no closure per node. Value's operators, its
+function methods (``tanh``, ``relu``, ...) and numpy's ufuncs on Values are generated from the
+rows by :mod:`autograd.registry`; this module holds the node itself.
+
+``.data`` is a property with a clock: every write after a node is made is a new time, so a
+graph whose inputs changed after it was built is recognised (``grad(..., create_graph=True)``
+refuses it, as torch's version counters do).
 """
 
 from __future__ import annotations
 
+import dis
+import itertools
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from autograd import graph
-from autograd.mode import GRAD_MODE
+from autograd.mode import GRAD_MODE, NUMBER_READS
 from autograd.numbers import real
-from autograd.ops import OPS, Op, add_row, check_limits, describe_call
+from autograd.ops import OPS, Op, check_limits, describe_call
 
-__all__ = ["Value", "affine", "apply", "as_real", "builder", "register", "sum", "unregister"]
+__all__ = ["Value", "apply", "as_real", "builder", "clock", "tick"]
 
 _new = object.__new__
 _grad_on = GRAD_MODE.get
+_reads = NUMBER_READS.get
+
+# The data clock: a write to .data takes the next tick; a node is stamped with the time it was
+# built. A parent stamped later than its node was written after the node was built.
+_tick = itertools.count(1).__next__
+_NOW = 0
+
+
+def clock() -> int:
+    """The current time of the data clock (for tests and tools)."""
+    return _NOW
+
+
+def tick() -> int:
+    """Start a new time on the data clock and return it: every Value made from now on is
+    stamped with it or later (compile tells what a traced function made this way)."""
+    global _NOW
+    _NOW = _tick()
+    return _NOW
 
 
 def as_real(data: Any, where: str) -> float:
@@ -41,7 +66,8 @@ def _refuse(op: Op, xs: tuple[float, ...], arg: Any, err: Exception, what: str) 
 
 def _overflow_check(op: Op, xs: tuple[float, ...], arg: Any) -> None:
     """The forward rule gave inf or nan: an error when every input was finite (overflow)."""
-    if all(math.isfinite(x) for x in xs) and (arg is None or math.isfinite(arg)):
+    items = arg if isinstance(arg, tuple) else (arg,)
+    if all(math.isfinite(x) for x in xs) and all(a is None or math.isfinite(a) for a in items):
         raise OverflowError(f"{describe_call(op, xs, arg)}: result overflows a float")
 
 
@@ -58,11 +84,11 @@ def builder(op: Op) -> Callable[[tuple[Value, ...], Any], Value]:
 
     def build(inputs: tuple[Value, ...], arg: Any = None) -> Value:
         if n == 2:
-            xs = (inputs[0].data, inputs[1].data)
+            xs = (inputs[0]._data, inputs[1]._data)
         elif n == 1:
-            xs = (inputs[0].data,)
+            xs = (inputs[0]._data,)
         else:
-            xs = tuple([v.data for v in inputs])
+            xs = tuple([v._data for v in inputs])
         if limits:
             check_limits(op, xs, arg)
         try:
@@ -72,7 +98,8 @@ def builder(op: Op) -> Callable[[tuple[Value, ...], Any], Value]:
         if data - data:  # inf or nan
             _overflow_check(op, xs, arg)
         out = _new(Value)
-        out.data = data
+        out._data = data
+        out._t = _NOW
         out.grad = 0.0
         out.op = name
         out.label = ""
@@ -80,12 +107,12 @@ def builder(op: Op) -> Callable[[tuple[Value, ...], Any], Value]:
         if _grad_on():
             try:
                 ds = partials(data, xs, arg)
-            except (OverflowError, ZeroDivisionError) as err:  # e.g. 1/x for a subnormal x
-                raise _refuse(op, xs, arg, err, "derivative") from None
-            except ValueError:  # a rule outside its domain: only where NaN skipped the limits
-                if data == data:
-                    raise
-                ds = (math.nan,) * len(xs)
+            except (OverflowError, ZeroDivisionError, ValueError) as err:
+                if data == data:  # e.g. 1/x for a subnormal x: refused, naming the op
+                    if isinstance(err, ValueError):
+                        raise
+                    raise _refuse(op, xs, arg, err, "derivative") from None
+                ds = (math.nan,) * len(xs)  # NaN in, NaN out: only NaN skipped the limits
             if len(ds) != len(xs):
                 raise RuntimeError(
                     f"rule for op {name!r} returned {len(ds)} gradients for {len(inputs)} inputs"
@@ -101,27 +128,15 @@ def builder(op: Op) -> Callable[[tuple[Value, ...], Any], Value]:
     return build
 
 
-_BUILD: dict[str, Callable[[tuple[Value, ...], Any], Value]] = {}
+# Every row's builder, by op name; autograd.registry keeps it equal to the table.
+BUILD: dict[str, Callable[[tuple[Value, ...], Any], Value]] = {}
 
 
-def apply(name: str, *inputs: Value, arg: Any = None) -> Value:
-    """Apply the registered op ``name`` to ``inputs``: the generic path through the table."""
-    build = _BUILD.get(name)
-    if build is None:
-        raise NotImplementedError(f"no op named {name!r} is registered")
-    op = OPS[name]
-    if op.arity != -1 and len(inputs) != op.arity:
-        raise TypeError(f"op {name!r} takes {op.arity} inputs, got {len(inputs)}")
-    if not inputs:
-        raise TypeError(f"op {name!r} needs at least one input")
-    vs = tuple([v if v.__class__ is Value else _const(v) for v in inputs])
-    return build(vs, arg)
-
-
-def _const(x: Any, where: str = "Value op") -> Value:
+def const(x: Any, where: str = "Value op") -> Value:
     """A Python number used in an op becomes a leaf, as in micrograd (and is drawn as one)."""
     v = _new(Value)
-    v.data = x if x.__class__ is float else as_real(x, where)
+    v._data = x if x.__class__ is float else as_real(x, where)
+    v._t = _NOW
     v.grad = 0.0
     v.op = ""
     v.label = ""
@@ -130,55 +145,75 @@ def _const(x: Any, where: str = "Value op") -> Value:
     return v
 
 
-def _method(op: Op) -> Callable[..., Value]:
-    """A Value method for a one-input row (``x.tanh()``, ``x.leaky_relu(slope=0.1)``)."""
-    build = _BUILD[op.name]
-    if op.param is None:
-
-        def method(self: Value) -> Value:
-            return build((self,), None)
-
-    else:
-        pname, default = op.param
-        where = f"{op.name} {pname}"
-
-        def method(self: Value, arg: float = default) -> Value:
-            return build((self,), as_real(arg, where))
-
-        # the keyword is the row's name for it: x.leaky_relu(slope=0.1)
-        code = method.__code__
-        method.__code__ = code.replace(co_varnames=("self", pname, *code.co_varnames[2:]))
-        method.__annotations__ = {pname: float, "return": Value}
-    method.__name__ = method.__qualname__ = op.name
-    method.__doc__ = f"{op.doc[0].upper()}{op.doc[1:]} (op {op.name!r})."
-    return method
+def apply(name: str, *inputs: Value | float, arg: Any = None) -> Value:
+    """Apply the registered op ``name`` to ``inputs`` (Values or numbers): the generic path
+    through the table; ``arg`` defaults to the row's default constant."""
+    build = BUILD.get(name)
+    if build is None:
+        raise NotImplementedError(f"no op named {name!r} is registered")
+    op = OPS[name]
+    if op.arity != -1 and len(inputs) != op.arity:
+        raise TypeError(f"op {name!r} takes {op.arity} inputs, got {len(inputs)}")
+    if not inputs:
+        raise TypeError(f"op {name!r} needs at least one input")
+    if arg is None:
+        arg = op.default_arg()
+    where = f"{op.title or name}() input"
+    vs = tuple([v if v.__class__ is Value else const(v, where) for v in inputs])
+    return build(vs, arg)
 
 
-def register(op: Op) -> Op:
-    """Add a row to the op table; with ``method=True`` Value gets a method of the same name.
-
-    Everything else (backward, ``grad``, compile, viz, the checks) reads the row.
-    """
-    if op.method and (op.arity != 1 or hasattr(Value, op.name)):
-        why = "it needs exactly one input" if op.arity != 1 else "Value already has that name"
-        raise ValueError(f"op {op.name!r}: cannot make a Value method: {why}")
-    add_row(op)
-    _BUILD[op.name] = builder(op)
-    if op.method:
-        setattr(Value, op.name, _method(op))
-    return op
+def _reading(what: str) -> None:
+    """Tell a watcher (compile's tracing) that a number is being read out of a Value."""
+    hook = _reads()
+    if hook is not None:
+        hook(what)
 
 
-def unregister(name: str) -> Op:
-    """Take a row out of the table (and its Value method): the undo of :func:`register`, for
-    tests and experiments with ops of your own."""
-    op = OPS.pop(name, None)
-    if op is None:
-        raise KeyError(f"no op named {name!r} is registered")
-    _BUILD.pop(name, None)
-    if op.method and getattr(Value, name, None) is not None:
-        delattr(Value, name)
-    return op
+# -- no silent cuts: float(v), math.exp(v) and kin raise, naming what to call instead ----------
+
+_CASTS = {"float", "int", "round", "complex", "trunc", "floor", "ceil"}
+_MATH = set(dir(math))
+
+
+def _called(frame: Any) -> str:
+    """The function the code at ``frame`` is calling right now, read from its bytecode: the
+    last function name loaded before the current instruction (``math.exp`` -> ``exp``)."""
+    found = ""
+    try:
+        for ins in dis.get_instructions(frame.f_code):
+            if ins.offset > frame.f_lasti:
+                break
+            if ins.opname.startswith(("LOAD_ATTR", "LOAD_METHOD", "LOAD_GLOBAL", "LOAD_NAME")):
+                name = str(ins.argval)
+                if name in _CASTS or name in _MATH:
+                    found = name
+    except Exception:  # noqa: BLE001 - only a better message is at stake
+        return ""
+    return found
+
+
+def _cut(v: Value, cast: str) -> TypeError:
+    """The one-line error for turning a Value into a number, which would cut the graph."""
+    import sys
+
+    name = _called(sys._getframe(2)) or cast
+    who = v.label if v.label.isidentifier() else "v"
+    if name in _CASTS:
+        return TypeError(
+            f"{name}() of a Value would cut the graph (no gradient flows through a plain "
+            f"number): use {who}.data for the number, or an op on the Value"
+        )
+    row = OPS.get(name)
+    if row is not None and row.method:
+        return TypeError(
+            f"math.{name}() of a Value would cut the graph: call {who}.{name}() to keep it in "
+            f"the graph, or math.{name}({who}.data) for the number"
+        )
+    return TypeError(
+        f"math.{name}() of a Value would cut the graph: there is no {name} op (see "
+        f"autograd.OPS); use {who}.data for the number"
+    )
 
 
 class Value:
@@ -188,6 +223,7 @@ class Value:
     ``parents`` (ordered tuple of input Values), ``partials`` (the local derivatives
     d self / d parents[i], computed when the node was built), ``label`` (str), ``arg`` (the
     op's constant: the exponent of ``x ** 2``, the slope of leaky_relu, else None).
+    micrograd's ``_prev``, ``_op`` and ``_backward()`` work too.
 
     >>> x, y, z = Value(-2.0), Value(5.0), Value(-4.0)
     >>> f = (x + y) * z
@@ -196,10 +232,11 @@ class Value:
     (-12.0, -4.0, -4.0, 3.0)
     """
 
-    __slots__ = ("data", "grad", "op", "parents", "partials", "label", "arg")
+    __slots__ = ("_data", "_t", "grad", "op", "parents", "partials", "label", "arg")
 
     def __init__(self, data: float, label: str = "") -> None:
-        self.data = data if type(data) is float else as_real(data, "Value()")
+        self._data = data if type(data) is float else as_real(data, "Value()")
+        self._t = _NOW
         if not isinstance(label, str):
             raise TypeError(f"Value() label must be a str, got {type(label).__name__}")
         self.grad = 0.0
@@ -209,104 +246,72 @@ class Value:
         self.label = label
         self.arg: Any = None
 
-    # -- operators (micrograd's, same float results): a - b = a + (-b), a / b = a * b**-1 ---
+    @property
+    def data(self) -> float:
+        """The value, a float. Writing it starts a new time on the data clock."""
+        if _reads() is not None:
+            _reading("reading .data")
+        return self._data
 
-    def __add__(self, other: Value | float) -> Value:
-        """self + other (op 'add')."""
-        return _ADD((self, other if other.__class__ is Value else _const(other, "add() operand")))
-
-    def __radd__(self, other: float) -> Value:
-        """other + self (op 'add')."""
-        return _ADD((self, _const(other, "add() operand")))
-
-    def __mul__(self, other: Value | float) -> Value:
-        """self * other (op 'mul')."""
-        return _MUL((self, other if other.__class__ is Value else _const(other, "mul() operand")))
-
-    def __rmul__(self, other: float) -> Value:
-        """other * self (op 'mul')."""
-        return _MUL((self, _const(other, "mul() operand")))
-
-    def __neg__(self) -> Value:
-        """-self (op 'neg')."""
-        return _NEG((self,))
-
-    def __sub__(self, other: Value | float) -> Value:
-        """self - other, as self + (-other)."""
-        return self + (-other if other.__class__ is Value else -as_real(other, "sub() operand"))
-
-    def __rsub__(self, other: float) -> Value:
-        """other - self, as other + (-self)."""
-        return (-self) + other
-
-    def __pow__(self, other: Value | float) -> Value:
-        """self ** other: op 'pow' for a number exponent, 'powv' for a Value exponent."""
-        if other.__class__ is Value:
-            return _POWV((self, other))
-        return _POW((self,), as_real(other, "pow exponent"))
-
-    def __rpow__(self, other: float) -> Value:
-        """other ** self (op 'powv', the base a number > 0)."""
-        return _POWV((_const(other, "pow() base"), self))
-
-    def __truediv__(self, other: Value | float) -> Value:
-        """self / other, as self * other**-1."""
-        if other.__class__ is Value:
-            if other.data == 0.0:
-                raise ZeroDivisionError(f"div({self.data!r}, 0.0): division by zero")
-            return self * other**-1
-        d = as_real(other, "div() operand")
-        if d == 0.0:
-            raise ZeroDivisionError(f"div({self.data!r}, {d!r}): division by zero")
-        try:
-            inverse = d**-1  # a number: one constant, as in micrograd
-        except OverflowError:
-            raise OverflowError(f"div({self.data!r}, {d!r}): result overflows a float") from None
-        return self * inverse
-
-    def __rtruediv__(self, other: float) -> Value:
-        """other / self, as other * self**-1."""
-        d = as_real(other, "div() operand")
-        if self.data == 0.0:
-            raise ZeroDivisionError(f"div({d!r}, 0.0): division by zero")
-        return d * self**-1
-
-    def __abs__(self) -> Value:
-        """abs(self) (op 'abs')."""
-        return self.abs()
+    @data.setter
+    def data(self, x: float) -> None:
+        global _NOW
+        t = _tick()
+        self._data = x if type(x) is float else as_real(x, "Value.data")
+        self._t = t
+        _NOW = t
 
     # -- comparisons on data (hashing stays by identity: no __eq__) ----------------------------
 
     def __lt__(self, other: Value | float) -> bool:
         """self.data < other (a comparison of values; it records nothing)."""
-        return self.data < (other.data if other.__class__ is Value else other)
+        _reading("comparison <")
+        return self._data < (other._data if other.__class__ is Value else other)
 
     def __le__(self, other: Value | float) -> bool:
         """self.data <= other (a comparison of values; it records nothing)."""
-        return self.data <= (other.data if other.__class__ is Value else other)
+        _reading("comparison <=")
+        return self._data <= (other._data if other.__class__ is Value else other)
 
     def __gt__(self, other: Value | float) -> bool:
         """self.data > other (a comparison of values; it records nothing)."""
-        return self.data > (other.data if other.__class__ is Value else other)
+        _reading("comparison >")
+        return self._data > (other._data if other.__class__ is Value else other)
 
     def __ge__(self, other: Value | float) -> bool:
         """self.data >= other (a comparison of values; it records nothing)."""
-        return self.data >= (other.data if other.__class__ is Value else other)
+        _reading("comparison >=")
+        return self._data >= (other._data if other.__class__ is Value else other)
 
     __hash__ = object.__hash__
 
     def __bool__(self) -> bool:
         """True when data is non-zero, as for a float (and torch's one-element tensors)."""
-        return self.data != 0.0
+        _reading("bool()")
+        return self._data != 0.0
 
     def __float__(self) -> float:
-        """The data as a float."""
-        return self.data
+        """Refused: a float would cut the graph (TypeError naming the method to call)."""
+        raise _cut(self, "float")
+
+    def __int__(self) -> int:
+        """Refused, as float()."""
+        raise _cut(self, "int")
+
+    def __round__(self, ndigits: int | None = None) -> Any:
+        """Refused, as float()."""
+        raise _cut(self, "round")
+
+    def __format__(self, spec: str) -> str:
+        """``f"{v:.3f}"`` formats the data; ``f"{v}"`` is ``repr(v)``."""
+        _reading("format()")
+        return format(self._data, spec) if spec else repr(self)
 
     def __repr__(self) -> str:
         """``Value(data=..., grad=...)``, with the label when there is one."""
+        _reading("repr()")
         label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+        return f"Value(data={self._data!r}, grad={self.grad!r}{label})"
 
     # -- graph ---------------------------------------------------------------------------------
 
@@ -318,34 +323,33 @@ class Value:
         """Reset ``.grad`` to 0 on every node of this Value's graph."""
         graph.zero_grad(self)
 
+    # -- micrograd's names, for code written against it (Karpathy's lecture) -------------------
 
-for _row in list(OPS.values()):
-    _BUILD[_row.name] = builder(_row)
-    if _row.method:
-        setattr(Value, _row.name, _method(_row))
-del _row
+    @property
+    def _prev(self) -> set[Value]:
+        """micrograd's set of the node's inputs (``parents`` keeps their order)."""
+        return set(self.parents)
 
-_ADD = _BUILD["add"]
-_MUL = _BUILD["mul"]
-_NEG = _BUILD["neg"]
-_POW = _BUILD["pow"]
-_POWV = _BUILD["powv"]
-_SUM = _BUILD["sum"]
-_AFFINE = _BUILD["affine"]
+    @property
+    def _op(self) -> str:
+        """micrograd's op string: ``'+'``, ``'*'``, ``'**2'``, ``'ReLU'``, ``'tanh'``; ``''``
+        for a leaf. Read from the row (its ``micrograd`` template, else its symbol or name)."""
+        row = OPS.get(self.op)
+        if row is None:
+            return self.op
+        template = row.micrograd or row.symbol or row.name
+        return template.format(arg=_plain(self.arg))
 
-
-def sum(values: Iterable[Value | float]) -> Value:  # noqa: A001 - mirrors builtins.sum
-    """``autograd.sum(xs)``: the n-ary sum node (left-to-right float sum, like ``builtins.sum``)."""
-    vs = tuple([v if v.__class__ is Value else _const(v) for v in values])
-    if not vs:
-        return _const(0.0)
-    return _SUM(vs)
+    def _backward(self) -> None:
+        """micrograd's per-node step: add ``self.grad`` times each local derivative into the
+        parents' ``.grad`` (this node only; ``backward()`` does every node in order)."""
+        graph.backward_node(self)
 
 
-def affine(bias: Value, weights: Iterable[Value], inputs: Iterable[Value | float]) -> Value:
-    """One node for ``bias + w0*x0 + w1*x1 + ...`` summed left to right (a neuron's sum)."""
-    flat: list[Value] = [bias if bias.__class__ is Value else _const(bias)]
-    for w, x in zip(weights, inputs, strict=True):
-        flat.append(w if w.__class__ is Value else _const(w))
-        flat.append(x if x.__class__ is Value else _const(x))
-    return _AFFINE(tuple(flat))
+def _plain(arg: Any) -> str:
+    """A constant as micrograd prints it: ``2`` for 2.0, ``0.5``; tuples joined."""
+    if isinstance(arg, tuple):
+        return ", ".join(_plain(a) for a in arg)
+    if isinstance(arg, float) and arg.is_integer():
+        return str(int(arg))
+    return "" if arg is None else str(arg)

@@ -99,8 +99,9 @@ def binary_cross_entropy(probs: Any, targets: Any) -> Value:
     terms = []
     for i, (p, t) in enumerate(_pairs(probs, targets, "binary_cross_entropy")):
         p = _value(p, "binary_cross_entropy")
-        if not 0.0 <= float(t) <= 1.0:
-            raise ValueError(f"binary_cross_entropy: target {i} is {float(t)!r}, not in [0, 1]")
+        number = t.data if t.__class__ is Value else real(t, "binary_cross_entropy: a target")
+        if not 0.0 <= number <= 1.0:
+            raise ValueError(f"binary_cross_entropy: target {i} is {number!r}, not in [0, 1]")
         if not 0.0 <= p.data <= 1.0:
             raise ValueError(f"binary_cross_entropy: probability {i} is {p.data!r}, not in [0, 1]")
         numeric = t.__class__ is not Value

@@ -159,7 +159,7 @@ SPECIAL = [math.nan, math.inf, -math.inf, -0.0, 0.0, 5e-324, -5e-324, 1e308, -1e
 def _op_params():
     for name in sorted(OPS):
         op = OPS[name]
-        for arg in op.args or ((op.param[1],) if op.param else (None,)):
+        for arg in op.test_args():
             for i in range(arity(op)):
                 for x in SPECIAL:
                     yield pytest.param(name, arg, i, x, id=f"{name}|{arg}|{i}|{x!r}")
@@ -200,7 +200,7 @@ def test_random_floats_into_any_op_give_a_value_or_a_named_error(name, raw):
     CASES[0] += 1
     op = OPS[name]
     xs = raw[: arity(op)]
-    arg = (op.args or ((op.param[1],) if op.param else (None,)))[0]
+    arg = op.test_args()[0]
     if name == "powv" and math.isnan(xs[1]) and not xs[0] > 0:
         return
     try:

@@ -186,7 +186,8 @@ def test_value_targets_give_the_same_floats_as_index_targets(zs, data):
         assert la.data == lb.data
         la.backward()
         lb.backward()
-        assert [v.grad for v in a] == [v.grad for v in b]
+        # the two graphs add the same contributions in another order: equal to rounding
+        assert [v.grad for v in a] == pytest.approx([v.grad for v in b], rel=1e-15, abs=1e-16)
     for loss, target in ((nn.hinge_loss, 2 * (t % 2) - 1), (nn.mse_loss, t)):
         assert loss(values(zs[:1]), [target]).data == loss(values(zs[:1]), [Value(target)]).data
 

@@ -20,7 +20,7 @@ def floats(lo: float, hi: float) -> st.SearchStrategy[float]:
 def case(name):
     """The op as a function of Values, its input strategy (from the row) and constants."""
     op = OPS[name]
-    consts = op.args or ((op.param[1],) if op.param else (None,))
+    consts = op.test_args()
     return op, st.tuples(op_inputs(op), st.sampled_from(consts))
 
 
@@ -65,7 +65,10 @@ def test_stable_ops_at_extremes(name, x, value, slope):
     [
         (lambda a: a.relu(), 0.0),  # relu'(0) = 0
         (lambda a: a.abs(), 0.0),  # abs'(0) = 0
-        (lambda a: a.leaky_relu(0.2), 1.0),  # leaky_relu'(0) = 1
+        (lambda a: a.leaky_relu(0.2), 0.2),  # leaky_relu'(0) = slope, as torch
+        (lambda a: a.clamp(0.0, 1.0), 1.0),  # clamp' = 1 on [lo, hi], bounds included
+        (lambda a: a.clamp(-1.0, 0.0), 1.0),
+        (lambda a: a.sign(), 0.0),  # sign' = 0 everywhere
         (lambda a: a.elu(0.5), 0.5),  # elu'(0) = alpha (the left side)
     ],
 )

@@ -1,5 +1,5 @@
 """autograd.testing: check_op on every built-in row, planted mistakes caught, the pytest plugin,
-err.draw(), the custom-op example and the add-an-op walk-through of CONTRIBUTING.md."""
+viz.draw(err), the custom-op example and the add-an-op walk-through of CONTRIBUTING.md."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd
+import viz
 from autograd import OPS, GradcheckError, Limit, Op, Value, gradcheck
 from autograd.strategies import expressions
 from autograd.testing import OpCheckError, check_all_ops, check_op
@@ -129,7 +130,7 @@ def test_check_all_ops_runs_check_op_on_every_registered_op(monkeypatch):
     assert seen == [(name, {"order": 1}) for name in sorted(OPS)]
 
 
-# -- err.draw(): the failing graph, the culprit highlighted -----------------------------------
+# -- viz.draw(err): the failing graph, the culprit highlighted -----------------------------------
 
 
 def test_gradcheck_error_draws_the_graph_with_the_wrong_node_highlighted(toy_row):
@@ -139,7 +140,7 @@ def test_gradcheck_error_draws_the_graph_with_the_wrong_node_highlighted(toy_row
         gradcheck(lambda x, y: x.wrongtanh() * y + y, [0.5, 2.0])
     err = info.value
     assert err.inputs == [0.5, 2.0] and err.bad == ["x0"]
-    src = err.draw().source
+    src = viz.draw(err).source
     assert "#ffe34d" in src  # viz's highlight fill
     lines = [line for line in src.splitlines() if "xlabel" in line]
     assert any("dwrongtanh/d input 0" in line for line in lines)
@@ -160,7 +161,7 @@ def test_shrunk_expression_failure_draws_its_graph(toy_row):
         prop()
     err = info.value
     assert any(name == "wrongtanh" for name, _, _ in err.function.steps)
-    src = err.draw().source
+    src = viz.draw(err).source
     assert "#ffe34d" in src and "dwrongtanh/d input 0" in src
 
 
@@ -169,13 +170,25 @@ def test_op_check_error_draws_the_op_node(toy_row):
                "tanh with the wrong sign"))  # fmt: skip
     with pytest.raises(OpCheckError) as info:
         check_op("wrongtanh")
-    src = info.value.draw().source
+    src = viz.draw(info.value).source
     assert "wrongtanh" in src and "#ffe34d" in src
 
 
 def test_draw_of_an_error_without_a_function_says_so():
     with pytest.raises(ValueError, match="no function"):
-        GradcheckError("off").draw()
+        viz.draw(GradcheckError("off"))
+
+
+def test_the_engine_imports_nothing_of_viz():
+    import subprocess
+    import sys
+
+    code = (
+        "import autograd, autograd.testing, sys; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'viz'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 # -- the pytest plugin ------------------------------------------------------------------------
@@ -243,10 +256,10 @@ def test_custom_op_example_runs(capsys):
     script = runpy.run_path(str(ROOT / "examples" / "custom_op.py"), run_name="custom_op")
     script["main"](steps=30)
     out = capsys.readouterr().out
-    assert "sin: ok" in out and "gelu: ok" in out
+    assert "swish: ok" in out and "gelu: ok" in out
     assert "caught: check_op('badgelu') failed the partial check" in out
     assert "trained" in out
-    assert "sin" not in OPS and "gelu" not in OPS  # the example cleans up after itself
+    assert "swish" not in OPS and "gelu" not in OPS  # the example cleans up after itself
 
 
 def test_a_toy_op_added_as_one_row_is_drawn_stepped_compiled_and_checked(toy_row):

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import graphviz
 
-from autograd import OPS, Value, numbers
+from autograd import OPS, GradcheckError, Value, numbers
 from viz.expr import one_line
-from viz.notation import Names, fmt, reciprocal_of
+from viz.notation import Names, fmt, fmt_arg
 
 __all__ = [
     "INSTALL_HINT",
@@ -105,16 +105,13 @@ def _op_text(node: Value, names: Names | None = None) -> str:
     folded constant input is written on it (``* 3``, ``÷ 3``, ``2 +``)."""
     row = OPS.get(node.op)
     if row is None or not row.symbol:
-        text = node.op if node.arg is None else f"{node.op}({fmt(node.arg)})"
+        text = node.op if node.arg is None else f"{node.op}({fmt_arg(node.arg)})"
     else:
-        text = row.symbol.format(arg=fmt(node.arg) if node.arg is not None else "")
+        text = row.symbol.format(arg=fmt_arg(node.arg))
     if names is None or len(node.parents) != 2:
         return text
     first, second = (names.is_constant(p) for p in node.parents)
     if second and not first:
-        c = reciprocal_of(node.parents[1])
-        if c is not None and not c.parents:
-            return f"÷ {fmt(c.data)}"  # a / c is built as a * c ** -1
         c = names[node.parents[1]]
         return f"{text} ({c})" if c.startswith("-") else f"{text} {c}"  # + (-1)
     if first and not second:
@@ -647,12 +644,13 @@ def as_root(root: object, what: str) -> Value:
 
 
 def draw(
-    root: Value,
+    root: Value | GradcheckError,
     rankdir: str = "LR",
     show_grad: bool = True,
     highlight: Value | Iterable[Value] | None = None,
     params: object = None,
     constants: str = "op",
+    format: str | None = None,  # noqa: A002 - micrograd's draw_dot(root, format=, rankdir=)
 ) -> graphviz.Digraph:
     """The graph of ``root`` as a ``graphviz.Digraph`` (it displays inline in Jupyter).
 
@@ -663,13 +661,37 @@ def draw(
     ``{name: Value}`` mapping or Values) names parameters (``L0.N1.w0``) and colours them.
     Constants are written on their op (``* 3``, ``÷ 3``) unless ``constants="nodes"``.
     ``highlight`` (a Value or several) is filled yellow with the edges into it drawn thick
-    orange. Reads grads, never changes them.
+    orange. Reads grads, never changes them. ``format`` (``"svg"``, ``"png"``) is the
+    picture's output format, and with ``rankdir`` it takes micrograd's ``draw_dot`` arguments,
+    so ``draw_dot = viz.draw`` works in its lecture. A failed gradient check
+    (``GradcheckError``, ``OpCheckError``) draws its failing graph, the culprit highlighted.
 
     >>> a = Value(3.0, "a")
     >>> src = draw(a * a).source
     >>> src.count("-> v1_op"), "data 9" in src
     (2, True)
     """
+    if format is not None and format not in graphviz.FORMATS:
+        raise ValueError(f"draw: unknown format {format!r} (try svg or png)")
+    if isinstance(root, GradcheckError):
+        from viz.failure import draw_failure
+
+        picture = draw_failure(root, rankdir=rankdir)
+    else:
+        picture = _draw(root, rankdir, show_grad, highlight, params, constants)
+    if format is not None:
+        picture.format = format
+    return picture
+
+
+def _draw(
+    root: object,
+    rankdir: str,
+    show_grad: bool,
+    highlight: Value | Iterable[Value] | None,
+    params: object,
+    constants: str,
+) -> graphviz.Digraph:
     root = as_root(root, "draw")
     if highlight is None:
         marked: Iterable[Value] = ()

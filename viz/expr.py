@@ -14,7 +14,8 @@ import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
-from autograd import OPS, Value
+import autograd
+from autograd import OPS, Op, Value
 
 __all__ = ["FUNCTIONS", "Expression", "Refusal", "parse"]
 
@@ -25,8 +26,28 @@ class Refusal(ValueError):
 
 @dataclass(frozen=True)
 class _Function:
-    method: Callable[..., Value]
-    extra: str = ""  # name of the optional second (numeric) argument, if any
+    """A function an expression may call: an op row with a method."""
+
+    row: Op
+
+    @property
+    def call(self) -> Callable[..., Value]:
+        return autograd.FUNCTIONS[self.row.name]
+
+    @property
+    def numbers(self) -> tuple[str, ...]:
+        """The names of the constants after the input (leaky_relu's slope, clamp's lo, hi)."""
+        return tuple(n for n, _ in self.row.params)
+
+    @property
+    def signature(self) -> str:
+        """``sin(x)``, ``leaky_relu(x, slope)``, ``atan2(y, x)``, ``max(x, y, ...)``."""
+        row = self.row
+        if row.arity == -1:
+            return f"{row.name}(x, y, ...)"
+        if row.arity == 2:
+            return f"{row.name}({', '.join(row.roles or ('x', 'y'))})"
+        return f"{row.name}({', '.join(('x', *self.numbers))})"
 
 
 class _Functions(Mapping[str, _Function]):
@@ -34,11 +55,7 @@ class _Functions(Mapping[str, _Function]):
     (read from the table at each use, so an op registered later is callable too)."""
 
     def _rows(self) -> dict[str, _Function]:
-        return {
-            name: _Function(getattr(Value, name), op.param[0] if op.param else "")
-            for name, op in OPS.items()
-            if op.method and hasattr(Value, name)
-        }
+        return {name: _Function(op) for name, op in OPS.items() if op.method}
 
     def __getitem__(self, name: str) -> _Function:
         return self._rows()[name]
@@ -52,25 +69,33 @@ class _Functions(Mapping[str, _Function]):
 
 FUNCTIONS: Mapping[str, _Function] = _Functions()
 
-_BINOPS: dict[type[ast.operator], str] = {
-    ast.Add: "+",
-    ast.Sub: "-",
-    ast.Mult: "*",
-    ast.Div: "/",
-    ast.Pow: "**",
+# Python's binary operators; an expression may use those an op row backs (+ - * / % **).
+_BINARY: dict[type[ast.operator], tuple[str, str]] = {
+    ast.Add: ("+", "__add__"),
+    ast.Sub: ("-", "__sub__"),
+    ast.Mult: ("*", "__mul__"),
+    ast.Div: ("/", "__truediv__"),
+    ast.Mod: ("%", "__mod__"),
+    ast.Pow: ("**", "__pow__"),
+    ast.FloorDiv: ("//", "__floordiv__"),
+    ast.MatMult: ("@", "__matmul__"),
+    ast.LShift: ("<<", "__lshift__"),
+    ast.RShift: (">>", "__rshift__"),
+    ast.BitOr: ("|", "__or__"),
+    ast.BitXor: ("^", "__xor__"),
+    ast.BitAnd: ("&", "__and__"),
 }
-_OTHER_OPS: dict[type[ast.AST], str] = {
-    ast.Mod: "%",
-    ast.FloorDiv: "//",
-    ast.MatMult: "@",
-    ast.LShift: "<<",
-    ast.RShift: ">>",
-    ast.BitOr: "|",
-    ast.BitXor: "^",
-    ast.BitAnd: "&",
-    ast.Not: "not",
-    ast.Invert: "~",
-}
+_UNARY_OTHER: dict[type[ast.AST], str] = {ast.Not: "not", ast.Invert: "~"}
+
+
+def _allowed(dunder: str) -> bool:
+    return any(dunder in op.operators for op in OPS.values())
+
+
+def _allowed_text() -> str:
+    return " ".join(sym for sym, dunder in _BINARY.values() if _allowed(dunder))
+
+
 _REFUSED: dict[type[ast.AST], str] = {
     ast.Attribute: "attribute access",
     ast.Subscript: "subscripts",
@@ -170,21 +195,16 @@ class Expression:
             return -args[0] if isinstance(node.op, ast.USub) else args[0]
         if isinstance(node, ast.BinOp):
             a, b = args
-            op = type(node.op)
-            if op is ast.Add:
-                return a + b
-            if op is ast.Sub:
-                return a - b
-            if op is ast.Mult:
-                return a * b
-            if op is ast.Div:
-                return a / b
-            # An exponent without names is a constant: x ** 2 is one pow node with arg 2
-            # (any real base), not Value ** Value (which needs a base > 0).
-            return a**b if id(node.right) in self._named else a**b.data
+            if isinstance(node.op, ast.Pow) and id(node.right) not in self._named:
+                # An exponent without names is a constant: x ** 2 is one pow node with arg 2
+                # (any real base), not Value ** Value (which needs a base > 0).
+                return a**b.data
+            return getattr(a, _BINARY[type(node.op)][1])(b)
         assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-        method = FUNCTIONS[node.func.id].method
-        return method(args[0], *[v.data for v in args[1:]])
+        fn = FUNCTIONS[node.func.id]
+        if fn.row.arity == 1:
+            return fn.call(args[0], *[v.data for v in args[1:]])
+        return fn.call(*args)
 
 
 def _operands(node: ast.AST) -> list[ast.AST]:
@@ -282,13 +302,16 @@ def _check(text: str, tree: ast.Expression, shift: int) -> Expression:
             if node.id not in first_seen or key < first_seen[node.id]:
                 first_seen[node.id] = key
         elif isinstance(node, ast.BinOp):
-            if type(node.op) not in _BINOPS:
-                sym = _OTHER_OPS.get(type(node.op), type(node.op).__name__)
-                raise refuse(f"the operator {sym} is not allowed (only + - * / **)", node)
+            sym, dunder = _BINARY.get(type(node.op), (type(node.op).__name__, ""))
+            if not _allowed(dunder):
+                hint = " (for a power, write **)" if sym == "^" else ""
+                raise refuse(
+                    f"the operator {sym} is not allowed{hint} (only {_allowed_text()})", node
+                )
         elif isinstance(node, ast.UnaryOp):
             if not isinstance(node.op, ast.USub | ast.UAdd):
-                sym = _OTHER_OPS.get(type(node.op), type(node.op).__name__)
-                raise refuse(f"the operator {sym} is not allowed (only + - * / **)", node)
+                sym = _UNARY_OTHER.get(type(node.op), type(node.op).__name__)
+                raise refuse(f"the operator {sym} is not allowed (only {_allowed_text()})", node)
         elif isinstance(node, ast.Call):
             _check_call(node, refuse)
         else:
@@ -300,10 +323,13 @@ def _check(text: str, tree: ast.Expression, shift: int) -> Expression:
         if isinstance(node, ast.Name) or any(id(k) in named for k in _operands(node)):
             named.add(id(node))
     for node in order:
-        if isinstance(node, ast.Call) and len(node.args) == 2 and id(node.args[1]) in named:
-            name = node.func.id if isinstance(node.func, ast.Name) else "?"
-            what = f"the {FUNCTIONS[name].extra} of {name}() must be a number, not use names"
-            raise refuse(what, node.args[1])
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+            continue
+        fn = FUNCTIONS[node.func.id]
+        for arg, what in zip(node.args[1:], fn.numbers if fn.row.arity == 1 else ()):
+            if id(arg) in named:
+                name = node.func.id
+                raise refuse(f"the {what} of {name}() must be a number, not use names", arg)
     names = tuple(sorted(first_seen, key=first_seen.__getitem__))
     return Expression(text, tree, names, shift, frozenset(named))
 
@@ -326,7 +352,16 @@ def _check_call(node: ast.Call, refuse: Callable[[str, ast.AST], Refusal]) -> No
         raise refuse(f"unknown function {name!r} (known: {', '.join(FUNCTIONS)})", node.func)
     if node.keywords:
         raise refuse(f"keyword arguments are not allowed in {name}()", node.keywords[0])
-    most = 2 if fn.extra else 1
-    if not 1 <= len(node.args) <= most:
-        takes = f"x and an optional {fn.extra}" if fn.extra else "one argument"
-        raise refuse(f"{name}() takes {takes}, got {len(node.args)} arguments", node)
+    n = len(node.args)
+    arity = fn.row.arity
+    if arity == -1 and n < 1:
+        raise refuse(f"{name}() takes one or more arguments, got none", node)
+    if arity == 2 and n != 2:
+        raise refuse(f"{fn.signature} takes two arguments, got {n}", node)
+    if arity == 1 and not 1 <= n <= 1 + len(fn.numbers):
+        takes = (
+            f"x and up to {len(fn.numbers)} number(s) ({', '.join(fn.numbers)})"
+            if fn.numbers
+            else "one argument"
+        )
+        raise refuse(f"{name}() takes {takes}, got {n} arguments", node)

@@ -235,18 +235,20 @@ class Names:
         return self[node]
 
 
-def reciprocal_of(node: Value) -> Value | None:
-    """The ``c`` of a constant ``c ** -1`` node, else None. ``a / c`` is built as
-    ``a * c ** -1`` (derived, not a primitive); viz reads it back to show ``÷ c``."""
-    if node.op == "pow" and node.arg == -1 and len(node.parents) == 1:
-        return node.parents[0]
-    return None
+def fmt_arg(arg: object) -> str:
+    """An op's constant in short form: ``2``, or ``-1, 1`` for several (clamp's bounds).
+
+    >>> fmt_arg(2.0), fmt_arg((-1.0, 1.0)), fmt_arg(None)
+    ('2', '-1, 1', '')
+    """
+    if arg is None:
+        return ""
+    if isinstance(arg, tuple):
+        return ", ".join(fmt(a) for a in arg)
+    return fmt(arg)  # type: ignore[arg-type]
 
 
 def _folded_text(node: Value) -> str:
-    c = reciprocal_of(node)
-    if c is not None and not c.parents:
-        return f"(1/{fmt(c.data)})"
     return fmt(node.data)
 
 
@@ -290,7 +292,7 @@ def formula_with(node: Value, operand: Callable[[Value], str]) -> str:
     """How ``node`` is computed, each parent written by ``operand(parent)``: the one place the
     row's formula template is filled."""
     ps = [operand(p) for p in node.parents]
-    arg = "" if node.arg is None else fmt(node.arg)
+    arg = fmt_arg(node.arg)
     row = OPS.get(node.op)
     if row is None or not row.formula:
         return f"{node.op}({', '.join(ps + ([arg] if arg else []))})"
@@ -346,7 +348,7 @@ def local_text(node: Value, index: int, names: Names) -> str:
         return f"d({me})/d({a})"
     if callable(row.local[0]):  # n-ary: one function for every input
         return row.local[0](index, ps)
-    arg = "" if node.arg is None else fmt(node.arg)
+    arg = fmt_arg(node.arg)
     return _fill(row.local[index], ps, me, arg)
 
 
