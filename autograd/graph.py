@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from autograd.mode import enable_grad
+from autograd.mode import NUMBER_READS, enable_grad
 from autograd.ops import OPS, describe_call
 
 if TYPE_CHECKING:  # value.py imports this module; nodes are only read through their fields
@@ -282,6 +282,10 @@ def grad_of(output: Value, inputs: Value | Iterable[Value], create_graph: bool =
     for v in wrt:
         if not isinstance(v, node):
             raise TypeError(f"grad() inputs must be Values, got {type(v).__name__}")
+    if not create_graph:
+        hook = NUMBER_READS.get()
+        if hook is not None:  # floats out of a traced graph would be baked into a replay
+            hook("a gradient as a number (autograd.grad)")
     grads = reverse(output, create_graph)
     if create_graph:
         return tuple(grads[v] if v in grads else node(0.0) for v in wrt)

@@ -292,14 +292,17 @@ class Value:
 
     def __float__(self) -> float:
         """Refused: a float would cut the graph (TypeError naming the method to call)."""
+        _reading("float()")
         raise _cut(self, "float")
 
     def __int__(self) -> int:
         """Refused, as float()."""
+        _reading("int()")
         raise _cut(self, "int")
 
     def __round__(self, ndigits: int | None = None) -> Any:
         """Refused, as float()."""
+        _reading("round()")
         raise _cut(self, "round")
 
     def __format__(self, spec: str) -> str:
