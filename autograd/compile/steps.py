@@ -1,0 +1,453 @@
+"""The steps of a per-sample program: groups of nodes replayed over a whole batch at once.
+
+A node of the traced sample is a row: of the batch matrix ``V`` (one column per sample) when
+it depends on an input, of the static column ``S`` (computed once per call, broadcast) when
+it depends on parameters and constants only. A step reads rows, runs one kernel and writes
+its own rows; its backward multiplies its rows of the gradient (``G`` beside ``V``, ``GS``
+beside ``S``) by each local derivative and hands the result to a :class:`Dest`.
+
+:class:`Elem` runs any group element-wise; :class:`Layer` runs a group of bilinear nodes
+(affine) that share one batched input vector and whose other factors are static as matrix
+products: forward ``Z = W @ H + b``, backward ``dW = U @ H.T``, ``db = U.sum(1)``,
+``dH = W.T @ U`` (``H`` and ``U`` hold one sample per column).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd.compile.arrays import (
+    Probe,
+    as_slice,
+    check_domain,
+    passed,
+    read_rule,
+    run_checked,
+)
+from autograd.ops import Op
+
+__all__ = ["ADD", "ADD_AT", "SET", "Dest", "Elem", "Layer", "Rows"]
+
+SET, ADD, ADD_AT = 0, 1, 2  # how a Dest writes: the first writer sets, later ones add
+
+
+class Rows:
+    """Some rows of a matrix: a slice (read as a view), one row used by all n nodes (read as
+    one row that broadcasts; written as the sum over the nodes), or an index array."""
+
+    __slots__ = ("sel", "n", "one", "dup", "rows")
+
+    def __init__(self, rows: list[int], broadcast: bool = True) -> None:
+        self.rows = rows
+        self.n = len(rows)
+        distinct = len(set(rows))
+        self.one = broadcast and self.n > 1 and distinct == 1
+        self.sel: Any = slice(rows[0], rows[0] + 1) if self.one else as_slice(rows)
+        self.dup = not self.one and distinct < self.n  # written with np.add.at
+
+    def read(self, m: np.ndarray) -> np.ndarray:
+        return m[self.sel]
+
+
+class Dest:
+    """Where a step's contribution to one of its inputs goes: rows of ``G`` or (``static``)
+    of ``GS``, written in ``mode`` (decided once for the program: SET for the first writer of
+    every row, ADD after, ADD_AT where rows repeat). A contribution from a batched step to
+    static rows is summed over the batch (``fold``)."""
+
+    __slots__ = ("rows", "static", "fold", "mode", "direct")
+
+    def __init__(self, rows: Rows, static: bool, fold: bool) -> None:
+        self.rows = rows
+        self.static = static
+        self.fold = fold
+        self.mode = ADD
+        self.direct = False  # SET into a slice, no sum first: products write in place
+
+    def settle(self, mode: int) -> None:
+        self.mode = mode
+        r = self.rows
+        self.direct = mode == SET and not self.fold and not r.one and isinstance(r.sel, slice)
+
+    def put(self, g: np.ndarray, gs: np.ndarray, c: np.ndarray) -> None:
+        """Write the contribution ``c`` (one row per node)."""
+        m = gs if self.static else g
+        if self.fold and c.shape[-1] != 1:
+            c = c.sum(axis=-1, keepdims=True)
+        if self.rows.one:
+            c = c.sum(axis=0, keepdims=True)
+        if self.mode == SET:
+            m[self.rows.sel] = c
+        elif self.mode == ADD:
+            m[self.rows.sel] += c
+        else:
+            np.add.at(m, self.rows.sel, np.broadcast_to(c, (self.rows.n, *m.shape[1:])))
+
+
+class Elem:
+    """Nodes of one op, arity and constant at one level: one kernel call over all of them
+    and the whole batch. Inputs come as rows of V or (static sources) of S; a wide group
+    (8 inputs or more, all from one matrix) gathers them as one (k, n, batch) block, and a
+    wide sum of constant multiples runs as one matrix product."""
+
+    def __init__(
+        self, op: Op, arg: Any, src: list[tuple[bool, Rows]], lo: int, n: int, static: bool
+    ) -> None:
+        self.op, self.arg, self.kernel = op, arg, op.kernel
+        self.src = src
+        self.reads = [(st, r.sel) for st, r in src]
+        self.k, self.n = len(src), n
+        self.lo, self.hi = lo, lo + n
+        self.static = static  # outputs in S (every input static), else in V
+        self.pos = 0  # index among the program's steps: where it keeps what backward needs
+        self.plan = read_rule(op.name, self.k, arg)
+        self.limits = bool(op.limits)
+        self.keep = self.limits and self.plan is None  # partials checked in forward, kept
+        self.dests: list[tuple[int, Dest]] = []  # (input, where its contribution goes)
+        self.wide = self.k >= 8 and len({st for st, _ in src}) == 1
+        self.coef: Any = None  # a wide sum of constant multiples: one matrix product
+        self.need_coef: Any = None  # its coefficients of the wanted inputs, (k', 1, 1)
+        self.block: Any = None  # a wide group's rows when they are consecutive: a view
+        if self.wide:
+            self._widen()
+
+    def _widen(self) -> None:
+        """Gather a wide group as one (k, n, batch) block: a sum of constant multiples in
+        the order of its rows (its terms may be added in any order: BLAS adds them)."""
+        self.idx = np.array([r.rows for _, r in self.src], dtype=np.intp)
+        self.slots: Any = None
+        if self.plan is not None and not self.limits:
+            if all(not isinstance(d, Probe) for d in self.plan):
+                self.coef = np.array([float(d) for d in self.plan])
+                self.f0 = float(self.op.kernel(np.zeros((self.k, 1)), self.arg)[0])
+                if self.n == 1:
+                    self.slots = np.argsort(self.idx[:, 0], kind="stable")
+                    self.idx, self.coef = self.idx[self.slots], self.coef[self.slots]
+        flat = self.idx.ravel()
+        if (np.diff(flat) == 1).all():
+            self.block = slice(int(flat[0]), int(flat[-1]) + 1)
+
+    def want(self, i: int, dest: Dest) -> None:
+        """Input ``i`` passes its gradient to ``dest``."""
+        self.dests.append((i, dest))
+
+    def want_wide(self, wants: list[int]) -> None:
+        """A wide group: the wanted inputs pass their gradients to one Dest, in the order
+        the block is gathered in."""
+        if self.slots is not None:
+            chosen = set(wants)
+            order = [int(j) for j, i in enumerate(self.slots) if i in chosen]
+            self.need_coef = self.coef[order, None, None]
+            rows = [int(self.idx[j, 0]) for j in order]
+        else:
+            rows = [int(r) for i in wants for r in self.idx[i]]
+        dest = Dest(Rows(rows, broadcast=False), static=self.src[0][0], fold=False)
+        self.dests = [(i, dest) for i in wants]
+
+    def all_dests(self) -> list[Dest]:
+        return list({id(dest): dest for _, dest in self.dests}.values())
+
+    def gather(self, v: np.ndarray, s: np.ndarray) -> Any:
+        if self.wide:
+            m = s if self.src[0][0] else v
+            if self.block is not None:
+                return m[self.block].reshape(self.k, self.n, -1)
+            return m[self.idx]  # (k, n, batch)
+        return [s[sel] if st else v[sel] for st, sel in self.reads]
+
+    def forward(self, v: np.ndarray, s: np.ndarray, saved: list[Any]) -> None:
+        if self.wide:
+            xs = self.gather(v, s)
+        else:  # inline: this runs for every group at every call
+            xs = [s[sel] if st else v[sel] for st, sel in self.reads]
+        if self.limits:
+            check_domain(self.op, xs, self.arg)
+        if self.coef is not None:
+            out = (self.coef @ xs.reshape(self.k, -1)).reshape(self.n, -1)
+            if self.f0:
+                out += self.f0
+        else:
+            out = self.kernel(xs, self.arg)
+        m = s if self.static else v
+        m[self.lo : self.hi] = out
+        if self.keep:
+            ds = self.partials(m[self.lo : self.hi], xs)
+            if not all(np.isfinite(d).all() for d in ds):
+                run_checked(self.op, xs, self.arg, True)  # names the op, unless NaN came in
+            saved[self.pos] = ds
+
+    def partials(self, out: np.ndarray, xs: Any) -> Any:
+        ds = self.op.partials(out, tuple(xs), self.arg)
+        if len(ds) != self.k:
+            raise RuntimeError(
+                f"rule for op {self.op.name!r} returned {len(ds)} gradients for {self.k} inputs"
+            )
+        return ds
+
+    def check(self, v: np.ndarray, s: np.ndarray) -> None:
+        """Replay through the row with every check of the scalar engine (the slow path)."""
+        run_checked(self.op, self.gather(v, s), self.arg, self.op.arity != -1)
+
+    def local(self, v: np.ndarray, s: np.ndarray, saved: list[Any]) -> list[Any]:
+        """The local derivative of each wanted input (None for a 1), in ``dests`` order."""
+        out = (s if self.static else v)[self.lo : self.hi]
+        if self.plan is None:
+            ds = saved[self.pos] if self.keep else self.partials(out, self.gather(v, s))
+            return [ds[i] for i, _ in self.dests]
+        xs: Any = None
+        local: list[Any] = []
+        for i, _ in self.dests:
+            d = self.plan[i]
+            if d.__class__ is Probe:
+                if d.row < 0:
+                    d = out
+                else:
+                    xs = self.gather(v, s) if xs is None else xs
+                    d = xs[d.row]
+            elif d == 1:
+                d = None
+            local.append(d)
+        return local
+
+    def backward(
+        self, v: np.ndarray, s: np.ndarray, g: np.ndarray, gs: np.ndarray, saved: list[Any],
+        careful: bool,
+    ) -> None:  # fmt: skip
+        if not self.dests:
+            return
+        up = (gs if self.static else g)[self.lo : self.hi]
+        if self.wide:
+            self._wide_backward(v, s, g, gs, saved, careful, up)
+        elif careful:
+            for d, (_, dest) in zip(self.local(v, s, saved), self.dests):
+                dest.put(g, gs, passed(1.0 if d is None else d, up))
+        else:
+            for d, (_, dest) in zip(self.local(v, s, saved), self.dests):
+                if dest.direct:  # the first writer of a slice: the product goes in place
+                    target = (gs if dest.static else g)[dest.rows.sel]
+                    if d is None:
+                        target[...] = up
+                    else:
+                        np.multiply(d, up, out=target)
+                else:
+                    dest.put(g, gs, up if d is None else d * up)
+
+    def specialise(self) -> None:
+        """Once the Dests are planned: for a narrow group of one or two inputs, closures
+        with everything bound (the loops over steps run at every call; attribute lookups
+        are most of a small group's cost)."""
+        if self.wide or self.limits or self.k > 2:
+            return
+        kernel, arg, lo, hi, o = self.kernel, self.arg, self.lo, self.hi, int(self.static)
+        reads = [(int(st), sel) for st, sel in self.reads]
+        (i0, a0), (i1, a1) = reads if self.k == 2 else (reads[0], reads[0])
+        two = self.k == 2
+
+        def forward(v: np.ndarray, s: np.ndarray, saved: list[Any]) -> None:
+            ms = (v, s)
+            x0 = ms[i0][a0]
+            ms[o][lo:hi] = kernel([x0, ms[i1][a1]] if two else [x0], arg)
+
+        self.forward = forward  # type: ignore[method-assign]
+        if not self.dests:
+            return
+        plan, partials, general = self.plan, self.op.partials, self.backward
+        table = []
+        for i, dest in self.dests:
+            d = None if plan is None else plan[i]
+            source = (
+                (4, i) if plan is None  # from the rule, evaluated on arrays
+                else (3, 0) if d.__class__ is Probe and d.row < 0  # the output
+                else (2, d.row) if d.__class__ is Probe  # an input
+                else (0, None) if d == 1 else (1, d)  # a constant
+            )  # fmt: skip
+            table.append((*source, int(dest.static), dest.rows.sel, dest.direct, dest))
+
+        def backward(
+            v: np.ndarray, s: np.ndarray, g: np.ndarray, gs: np.ndarray, saved: list[Any],
+            careful: bool,
+        ) -> None:  # fmt: skip
+            if careful:
+                general(v, s, g, gs, saved, careful)
+                return
+            ms, gms = (v, s), (g, gs)
+            up = gms[o][lo:hi]
+            xs = [ms[i0][a0], ms[i1][a1]] if two else [ms[i0][a0]]
+            ds = partials(ms[o][lo:hi], tuple(xs), arg) if plan is None else None
+            for code, x, dm, sel, direct, dest in table:
+                d = (None if code == 0 else x if code == 1 else xs[x] if code == 2
+                     else ms[o][lo:hi] if code == 3 else ds[x])  # type: ignore[index]  # fmt: skip
+                if direct:
+                    if d is None:
+                        gms[dm][sel] = up
+                    else:
+                        np.multiply(d, up, out=gms[dm][sel])
+                else:
+                    dest.put(g, gs, up if d is None else d * up)
+
+        self.backward = backward  # type: ignore[method-assign]
+
+    def _wide_backward(
+        self, v: np.ndarray, s: np.ndarray, g: np.ndarray, gs: np.ndarray, saved: list[Any],
+        careful: bool, up: np.ndarray,
+    ) -> None:  # fmt: skip
+        """All wanted inputs at once: one (k', n, batch) block into one Dest."""
+        dest = self.dests[0][1]
+        if self.coef is not None:
+            c = passed(self.need_coef, up) if careful else self.need_coef * up
+        else:
+            shape = (len(self.dests), *up.shape)
+            ds = [1.0 if d is None else d for d in self.local(v, s, saved)]
+            d = np.stack([np.broadcast_to(x, up.shape) for x in ds]).reshape(shape)
+            c = passed(d, up) if careful else d * up
+        dest.put(g, gs, c.reshape(-1, up.shape[-1]))
+
+
+class Layer:
+    """Bilinear nodes (affine) over one batched input vector with static factors (weights),
+    run as matrix products. ``w`` are the weights' rows of S, row-major (n_out, n_in);
+    ``bias`` the static rows added to each node with their coefficients (affine: its b)."""
+
+    def __init__(
+        self,
+        op: Op,
+        arg: Any,
+        h: Rows,
+        w: list[list[int]],
+        bias: list[list[tuple[int, float]]],
+        lo: int,
+        nodes_in: list[list[tuple[bool, int]]],
+        ones: set[int],
+    ) -> None:
+        self.op, self.arg = op, arg
+        n = len(w)
+        self.n, self.lo, self.hi = n, lo, lo + n
+        self.pos = 0
+        self.f0 = float(op.kernel(np.zeros((len(nodes_in[0]), 1)), arg)[0])  # constant term
+        nb = len(bias[0])  # every node of a group has the same rule: as many static terms
+        aug = [[b[0][0], *ws] for b, ws in zip(bias, w)]  # [b | W], row by row
+        flat = [r for row in aug for r in row]
+        if (
+            nb == 1
+            and all(b[0][1] == 1.0 for b in bias)
+            and not self.f0
+            and isinstance(h.sel, slice)
+            and h.sel.step in (None, 1)
+            and h.sel.start - 1 in ones
+            and flat == list(range(flat[0], flat[0] + len(flat)))
+        ):  # Z = [b | W] @ [1; H]: the bias is a column, its gradient comes with dW's
+            h = Rows(list(range(h.sel.start - 1, h.sel.stop)))
+            w, bias, nb = aug, [[]] * n, 0
+        self.h = h
+        self.hsel = h.sel
+        self.shape = (n, len(w[0]))
+        self.w = Rows([r for row in w for r in row], broadcast=False)
+        self.wsel = self.w.sel
+        self.bias = [Rows([b[j][0] for b in bias]) for j in range(nb)]
+        self.bcoef = [np.array([[b[j][1]] for b in bias]) for j in range(nb)]
+        self.unit = [bool((c == 1.0).all()) for c in self.bcoef]
+        self.nodes_in = nodes_in  # per node: (batched, row) of each input, for error messages
+        self.dw: Dest | None = None
+        self.db: list[Dest | None] = [None] * nb
+        self.dh: Dest | None = None
+
+    def all_dests(self) -> list[Dest]:
+        return [d for d in (self.dw, *self.db, self.dh) if d is not None]
+
+    def forward(self, v: np.ndarray, s: np.ndarray, saved: list[Any]) -> None:
+        H = v[self.hsel]
+        W = s[self.wsel, 0].reshape(self.shape)
+        Z = v[self.lo : self.hi]
+        np.matmul(W, H, out=Z)
+        for rows, coef, unit in zip(self.bias, self.bcoef, self.unit):
+            b = s[rows.sel]
+            Z += b if unit else coef * b
+        if self.f0:
+            Z += self.f0
+        saved[self.pos] = (H, W)
+
+    def specialise(self) -> None:
+        """Closures for the usual layer (one bias per node, every gradient written in place
+        into a slice): ``Z = W @ H + b`` and its three products, nothing looked up."""
+        dests = [self.dw, *self.db, self.dh]
+        if len(self.db) > 1 or not all(self.unit) or self.f0:
+            return
+        if not isinstance(self.w.sel, slice) or not isinstance(self.hsel, slice):
+            return
+        if any(d is not None and not d.direct for d in dests):
+            return
+        hsel, wsel, shape = self.hsel, self.wsel, self.shape
+        bsel = self.bias[0].sel if self.bias else None
+        lo, hi, pos = self.lo, self.hi, self.pos
+        matmul, reduce = np.matmul, np.add.reduce
+
+        def forward(v: np.ndarray, s: np.ndarray, saved: list[Any]) -> None:
+            H = v[hsel]
+            W = s[wsel, 0].reshape(shape)
+            Z = v[lo:hi]
+            matmul(W, H, out=Z)
+            if bsel is not None:
+                Z += s[bsel]
+            saved[pos] = (H, W)
+
+        self.forward = forward  # type: ignore[method-assign]
+        dw, dh = self.dw is not None, self.dh is not None
+        db = bool(self.db) and self.db[0] is not None
+        general = self.backward
+
+        def backward(
+            v: np.ndarray, s: np.ndarray, g: np.ndarray, gs: np.ndarray, saved: list[Any],
+            careful: bool,
+        ) -> None:  # fmt: skip
+            if careful:
+                general(v, s, g, gs, saved, careful)
+                return
+            H, W = saved[pos]
+            U = g[lo:hi]
+            if dw:
+                matmul(U, H.T, out=gs[wsel].reshape(shape))
+            if db:
+                reduce(U, axis=1, keepdims=True, out=gs[bsel])
+            if dh:
+                matmul(W.T, U, out=g[hsel])
+
+        self.backward = backward  # type: ignore[method-assign]
+
+    def check(self, v: np.ndarray, s: np.ndarray) -> None:
+        """A non-finite output: replay that node and sample through the row (its errors)."""
+        Z = v[self.lo : self.hi]
+        for r, col in zip(*np.nonzero(~np.isfinite(Z))):
+            xs = [np.array([v[row, col] if batched else s[row, 0]]) for batched, row in
+                  self.nodes_in[r]]  # fmt: skip
+            run_checked(self.op, xs, self.arg, False)
+
+    def backward(
+        self, v: np.ndarray, s: np.ndarray, g: np.ndarray, gs: np.ndarray, saved: list[Any],
+        careful: bool,
+    ) -> None:  # fmt: skip
+        H, W = saved[self.pos]
+        U = g[self.lo : self.hi]
+        if self.dw is not None:
+            if careful:  # the partial of w_ji is h_i: where it is 0, nothing passes
+                dW = passed(H[None, :, :], U[:, None, :]).sum(axis=2)
+                self.dw.put(g, gs, dW.reshape(-1, 1))
+            elif self.dw.direct:
+                np.matmul(U, H.T, out=gs[self.w.sel].reshape(self.shape))
+            else:
+                self.dw.put(g, gs, (U @ H.T).reshape(-1, 1))
+        if len(self.db) == 1 and self.db[0] is not None and self.db[0].direct and self.unit[0]:
+            np.add.reduce(U, axis=1, keepdims=True, out=gs[self.db[0].rows.sel])
+        elif any(self.db):
+            u = U.sum(axis=1, keepdims=True)
+            for dest, coef, unit in zip(self.db, self.bcoef, self.unit):
+                if dest is not None:
+                    dest.put(g, gs, u if unit else coef * u)
+        if self.dh is not None:
+            if careful:  # the partial of h_i is w_ji
+                self.dh.put(g, gs, passed(W[:, :, None], U[:, None, :]).sum(axis=0))
+            elif self.dh.direct:
+                np.matmul(W.T, U, out=g[self.h.sel])
+            else:
+                self.dh.put(g, gs, W.T @ U)
