@@ -393,7 +393,7 @@ class BatchProgram:
         if not ws.b:
             raise RuntimeError("call the program on inputs before read()")
         v, _ = ws.matrices(ws.b)
-        return np.moveaxis(self._gather(nodes, v, ws.s), -1, 0)
+        return np.moveaxis(self._gather(nodes, v, ws.s), -1, 0).copy()
 
     def read(self, nodes: Any) -> Any:
         """Per-sample values at the last call of traced nodes, batch axis first: a Value gives
