@@ -252,6 +252,12 @@ def cross_entropy(logits: Any, target: Any) -> Value:
     return _per_sample(logits, target, "cross_entropy", _ce)
 
 
+_HINGE_TARGETS = _refuse(
+    lambda ts: (ts != 1.0) & (ts != -1.0),
+    lambda i, x: f"hinge_loss: targets must be +1 or -1, got {x!r}",
+)
+
+
 def hinge_loss(scores: Any, targets: Any) -> Value:
     """Binary max-margin loss: mean(relu(1 - t * s)) with targets t = +-1.
 
@@ -263,8 +269,7 @@ def hinge_loss(scores: Any, targets: Any) -> Value:
     terms = []
     for s, t in _pairs(scores, targets, "hinge_loss"):
         if t.__class__ is Value:
-            validate(t, _refuse(lambda ts: (ts != 1.0) & (ts != -1.0),
-                                lambda i, x: f"hinge_loss: targets must be +1 or -1, got {x!r}"))  # fmt: skip
+            validate(t, _HINGE_TARGETS)
         elif t not in (1, -1):
             raise ValueError(f"hinge_loss: targets must be +1 or -1, got {t!r}")
         terms.append((1 + _value(s, "hinge_loss") * -t).relu())

@@ -57,7 +57,8 @@ def _checked_params(params: Iterable[Value], name: str) -> tuple[Value, ...]:
         j = first.setdefault(id(p), i)
         if j != i:
             raise ValueError(
-                f"{name}: parameter {i} is the same Value as parameter {j}; pass each parameter once"
+                f"{name}: parameter {i} is the same Value as parameter {j}; "
+                "pass each parameter once"
             )
     return ps
 
@@ -195,7 +196,8 @@ class SGD(Optimizer):
         lr, mu = self.lr, self.momentum
         if mu == 0.0:
             return theta - lr * grad, state
-        v = mu * state["velocity"] + grad
+        v = mu * state["velocity"]
+        v += grad
         return theta - lr * v, {**state, "velocity": v}
 
 
@@ -280,7 +282,16 @@ class Adam(Optimizer):
         b1, b2 = self.betas
         step_size = self.lr / (1.0 - b1**t)
         root_bc2 = math.sqrt(1.0 - b2**t)
-        m = b1 * state["m"] + (1.0 - b1) * grad
-        v = b2 * state["v"] + (1.0 - b2) * grad * grad
-        new = theta - step_size * m / (np.sqrt(v) / root_bc2 + self.eps)
-        return new, {"t": t, "m": m, "v": v}
+        # The formulas above, term by term in torch's order, in place on new arrays only.
+        m = b1 * state["m"]
+        m += (1.0 - b1) * grad
+        g2 = (1.0 - b2) * grad
+        g2 *= grad
+        v = b2 * state["v"]
+        v += g2
+        denom = np.sqrt(v)
+        denom /= root_bc2
+        denom += self.eps
+        step = step_size * m
+        step /= denom
+        return theta - step, {"t": t, "m": m, "v": v}

@@ -118,14 +118,17 @@ class Params:
 def objective_of(
     model: Module, loss: Callable[[Any, Any], Value], params: list[Value], l2: float
 ) -> Objective:
-    """``objective(xb, yb) -> (loss + l2 penalty, predictions)`` built from Value ops."""
+    """``objective(xb, yb) -> (loss + l2 penalty, predictions)`` built from Value ops
+    (``penalty=False``: the loss alone)."""
 
-    def objective(xb: Sequence[Any], yb: Sequence[Any]) -> tuple[Value, list[Any]]:
+    def objective(
+        xb: Sequence[Any], yb: Sequence[Any], penalty: bool = True
+    ) -> tuple[Value, list[Any]]:
         preds = [model(row) for row in xb]
         total = loss(preds, yb)
         if not isinstance(total, Value):
             raise TypeError(f"fit: loss must return a Value, got {type(total).__name__}")
-        if l2:
+        if l2 and penalty:
             total = total + l2_penalty(params, l2)
         return total, preds
 
@@ -174,9 +177,15 @@ class Compiled:
         first: tuple[list[Any], list[Any]],
         optimizer: Optimizer,
         with_preds: bool,
+        params: list[Value],
     ) -> None:
-        self.prog, self.traced = program(model, loss, objective, key, (first[0][0], first[1][0]))
+        example = (first[0][0], first[1][0])
+        self.prog, self.traced = program(model, loss, objective, key, example, params)
         self.first = first  # two samples, as given, for the one look at the loss
+        self.l2 = key
+        self.penalised = (
+            np.fromiter(map(_get_data, params), np.float64, len(params)) if key else None
+        )
         self.objective = objective
         values = list(self.prog.params)
         known = set(values)
@@ -207,7 +216,9 @@ class Compiled:
         xs, ys = self.first
         got = self.prog(np.asarray(xs, np.float64), np.asarray(ys, np.float64), params=theta)
         with autograd.no_grad():
-            eager = self.objective(xs, ys)[0].data
+            eager = self.objective(xs, ys, False)[0].data
+        if self.l2:  # the penalty, alpha * sum(p * p), in numpy: a graph of it costs more
+            eager += self.l2 * float(np.dot(self.penalised, self.penalised))
         if math.isfinite(got) and math.isfinite(eager):
             if not math.isclose(got, eager, rel_tol=1e-9, abs_tol=1e-12):
                 raise ValueError(
@@ -239,6 +250,7 @@ def program(
     objective: Objective,
     key: Any,
     example: tuple[Any, Any],
+    params: list[Value],
 ) -> tuple[Any, list[Any]]:
     """The per-sample program of ``objective`` (one sample traced, any batch replayed), kept
     on the model between ``fit`` calls; it is traced again when the model's parameters are no
@@ -256,4 +268,4 @@ def program(
 
         return compile_graph(fn, x, t, batch=True), traced
 
-    return cache.get((loss, key, _shape(x), _shape(t)), model.parameters(), build)
+    return cache.get((loss, key, _shape(x), _shape(t)), params, build)

@@ -202,12 +202,13 @@ def fit(
     The graphs hold no reference cycles, so the cyclic garbage collector is switched off while
     ``fit`` runs its loop (the caller's setting is restored on the way out).
     """
+    params = model.parameters() if isinstance(model, Module) else []
     metric_fns = _check_fit(model, X, y, loss, optimizer, epochs, batch_size, l2, metrics, seed)
-    params = model.parameters()
+    if not params:
+        raise ValueError(f"fit: {model!r} has no parameters to train")
     _check_optimizer(optimizer, params)
     X = [list(row) for row in X]
     y = list(y)
-    _check_targets(model, X, y, loss)
     history = History(metrics={name: [] for name in metric_fns})
     batches = _Batches(len(X), batch_size, seed)
     gc_was_enabled = gc.isenabled()
@@ -215,13 +216,16 @@ def fit(
     bar = _progress(epochs, progress)
     run: Eager | Compiled | None = None
     try:
+        data: Any = _arrays(X, y) if compile else (X, y)
+        if not compile:
+            _check_targets(model, X, y, loss)
         objective = objective_of(model, loss, params, l2)
         if compile:
-            run = Compiled(model, loss, objective, l2, (X[:2], y[:2]), optimizer, bool(metric_fns))
-            data: Any = (np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64))
+            first = (X[:2], y[:2])
+            run = Compiled(model, loss, objective, l2, first, optimizer, bool(metric_fns), params)
+            _refused(run.prog.check, *data)  # the loss's own checks, on every target at once
         else:
             run = Eager(objective, optimizer, bool(metric_fns))
-            data = (X, y)
         for epoch in range(epochs):
             if lr_schedule is not None:
                 optimizer.lr = positive(lr_schedule(epoch), f"fit: lr_schedule({epoch})")
@@ -299,10 +303,7 @@ def _check_fit(
     nonnegative(l2, "fit: l2")
     if seed is not None:
         count(seed, "fit: seed (or None)", low=0)
-    metric_fns = _metric_fns(metrics)
-    if not model.parameters():
-        raise ValueError(f"fit: {model!r} has no parameters to train")
-    return metric_fns
+    return _metric_fns(metrics)
 
 
 def _check_optimizer(optimizer: Optimizer, params: list[Value]) -> None:
@@ -324,15 +325,36 @@ def _check_targets(model: Module, X: list[Any], y: list[Any], loss: Callable[...
     The losses refuse bad targets (hinge with 0/1 labels, a class index out of range, a BCE
     target outside [0, 1]); a batch late in an epoch would be seen only after earlier batches
     were trained on. So the loss runs once on all targets with stand-in predictions of the
-    model's output shape (0.5 each); compiled fit then skips its program's own target checks.
+    model's output shape (0.5 each). (Compiled, a loss can refuse a target only through the
+    checks it registers with ``autograd.compile.validate``: the program runs those on every
+    target at once instead.)
     """
     with autograd.no_grad():
         out = model(X[0])
         stand_in: Any = [Value(0.5) for _ in out] if isinstance(out, list) else Value(0.5)
+        _refused(loss, [stand_in] * len(y), y)
+
+
+def _refused(check: Callable[..., Any], *args: Any) -> None:
+    """Run a check of the targets; its error, if any, says that fit refuses them."""
+    try:
+        check(*args)
+    except (ValueError, TypeError) as err:
+        raise type(err)(f"fit: the targets y are refused: {err}") from None
+
+
+def _arrays(X: list[Any], y: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """The data as float arrays for a compiled fit, or a one-line error naming X or y."""
+    out = []
+    for name, data in (("X", X), ("y", y)):
         try:
-            loss([stand_in] * len(y), y)
-        except (ValueError, TypeError) as err:
-            raise type(err)(f"fit: the targets y are refused: {err}") from None
+            a = np.asarray(data, dtype=np.float64)
+        except (TypeError, ValueError) as err:
+            raise TypeError(
+                f"fit(compile=True): {name} must be numbers of one shape: {err}"
+            ) from None
+        out.append(a)
+    return out[0], out[1]
 
 
 class _Batches:

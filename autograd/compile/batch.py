@@ -32,7 +32,9 @@ from autograd.value import Value
 __all__ = ["BatchProgram"]
 
 
-def _bilinear(plan: list[Any] | None) -> tuple[list[tuple[int, int]], list[tuple[int, float]]] | None:
+def _bilinear(
+    plan: list[Any] | None,
+) -> tuple[list[tuple[int, int]], list[tuple[int, float]]] | None:
     """A rule read as ``sum of x_i * x_j over pairs + sum of c_k * x_k`` (affine, mul, add...):
     d/dx_i = x_j and d/dx_j = x_i for each pair, a constant c_k for the rest; else None."""
     if plan is None:
@@ -78,7 +80,7 @@ class _Kinds:
     ``layer``). ``need``: the node depends on a parameter (it passes gradients back), so
     nodes that need no gradient never share a group with nodes that do."""
 
-    def __init__(self, inputs: list[Value], created: dict[int, int]) -> None:
+    def __init__(self, inputs: list[Value], created: set[int]) -> None:
         self.batched: set[Value] = set(inputs)
         self.created = created
         self.need: set[Value] = set()
@@ -87,23 +89,22 @@ class _Kinds:
         self.alias: dict[Value, Value] = {}  # node -> the input it equals
         self.same: dict[Any, bool] = {}
 
-    def _needs(self, p: Value) -> bool:
-        if p.parents:
-            return p in self.need
-        return id(p) not in self.created and p not in self.batched  # a parameter
-
     def __call__(self, node: Value) -> Hashable:
-        need = any(self._needs(p) for p in node.parents)
+        ps = node.parents
+        batched, made, needs = self.batched, self.created, self.need
+        flags = tuple([p in batched for p in ps])
+        need = any([p in needs if p.parents else id(p) not in made and p not in batched
+                    for p in ps])  # fmt: skip
         if need:
-            self.need.add(node)
-        flags = tuple(p in self.batched for p in node.parents)
-        if any(flags):
-            self.batched.add(node)
-        same = self._identity(node)
-        if same is not None:
-            self.alias[node] = same
-            return ("a",)
-        if not any(flags):
+            needs.add(node)
+        if True in flags:
+            batched.add(node)
+        if len(ps) <= 2:  # x * 1.0, a sum of one term: a node equal to its input
+            same = self._identity(node)
+            if same is not None:
+                self.alias[node] = same
+                return ("a",)
+        if True not in flags:
             return ("s", need)
         hv = self._layer(node, flags)
         return ("d", need, tuple(map(id, hv))) if hv is not None else ("b", need, flags)
@@ -329,6 +330,17 @@ class BatchProgram:
             total = float(s[row, 0]) * b
         return total * (1.0 / b) if self.reduction == "mean" else total
 
+    def check(self, *inputs: Any) -> None:
+        """Run the checks ``fn`` registered on its inputs (with ``validate``) over a whole
+        batch, without replaying anything: a caller that checks all its data once (``fit``)
+        then calls with ``check=False``."""
+        arrays, b = self._batch_of(inputs)
+        if self._before:
+            v = np.zeros((self._rows, b))
+            for a, (_, lo, hi) in zip(arrays, self._in_rows):
+                v[lo:hi] = a.reshape(b, hi - lo).T
+            self._run_checks(self._before, v, self._template)
+
     def _run_checks(self, checks: list[Check], v: np.ndarray, s: np.ndarray) -> None:
         for check in checks:
             cols = [self._row(x, v, s) for x in check.values]
@@ -453,14 +465,17 @@ def _step(
         nodes_in = [[where[p] for p in nd.parents] for nd in nodes]
         return Layer(group.op, group.arg, h, w, bias, lo, nodes_in, ones)
     k = len(nodes[0].parents)
-    src = [_rows_of([nd.parents[i] for nd in nodes], where) for i in range(k)]
-    src = [(not batched, rows) for batched, rows in src]
+    if len(nodes) == 1:  # a wide node (a sum of many terms) has one input per term
+        src = [(not where[p][0], [where[p][1]]) for p in nodes[0].parents]
+    else:
+        src = [
+            (not where[nodes[0].parents[i]][0], [where[nd.parents[i]][1] for nd in nodes])
+            for i in range(k)
+        ]
     return Elem(group.op, group.arg, src, lo, len(nodes), group.kind[0] == "s")
 
 
-def _attach_dests(
-    step: Elem | Layer, group: Any, kinds: _Kinds, need: dict[Value, bool]
-) -> None:
+def _attach_dests(step: Elem | Layer, group: Any, kinds: _Kinds, need: dict[Value, bool]) -> None:
     """Where each gradient of ``step`` goes: to inputs that are parameters or depend on one."""
     nodes = group.nodes
     if not any(need[nd] for nd in nodes):
@@ -480,7 +495,7 @@ def _attach_dests(
         if wanted(layers[0][0]):
             step.dh = Dest(step.h, static=False, fold=False)
         return
-    wants = [i for i in range(step.k) if wanted([nd.parents[i] for nd in nodes])]
+    wants = [i for i in range(step.k) if any(need.get(nd.parents[i], False) for nd in nodes)]
     if step.wide and wants:  # one Dest for every wanted input's rows
         step.want_wide(wants)
         return

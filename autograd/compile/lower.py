@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 
 from autograd.compile.trace import Check, Trace
-from autograd.graph import toposort
 from autograd.ops import OPS, Op
 from autograd.value import Value
 
@@ -75,8 +74,7 @@ def lower(tr: Trace, kind: Callable[[Value], Hashable] | None = None) -> Lowered
         inputs.extend(vs)
     is_input = set(inputs)
     created = tr.created
-    topo = toposort(tr.out)
-    topo.sort(key=lambda v: created.get(id(v), -1))  # the order fn made them (a topo order)
+    topo = [v for v in tr.order if v.parents]  # each after its inputs, in the order made
     leaves: dict[Value, None] = {}
     level: dict[Value, int] = {}
     buckets: dict[tuple[Any, ...], list[Value]] = {}

@@ -93,12 +93,18 @@ class Elem:
     wide sum of constant multiples runs as one matrix product."""
 
     def __init__(
-        self, op: Op, arg: Any, src: list[tuple[bool, Rows]], lo: int, n: int, static: bool
+        self, op: Op, arg: Any, src: list[tuple[bool, list[int]]], lo: int, n: int, static: bool
     ) -> None:
         self.op, self.arg, self.kernel = op, arg, op.kernel
-        self.src = src
-        self.reads = [(st, r.sel) for st, r in src]
         self.k, self.n = len(src), n
+        self.wide = self.k >= 8 and len({st for st, _ in src}) == 1
+        self.from_s = src[0][0]  # a wide group reads S (else V)
+        if self.wide:
+            self.idx = np.array([rows for _, rows in src], dtype=np.intp)
+            self.src: list[tuple[bool, Rows]] = []
+        else:  # input i: rows of S (static) or of V
+            self.src = [(st, Rows(rows)) for st, rows in src]
+        self.reads = [(st, r.sel) for st, r in self.src]
         self.lo, self.hi = lo, lo + n
         self.static = static  # outputs in S (every input static), else in V
         self.pos = 0  # index among the program's steps: where it keeps what backward needs
@@ -106,7 +112,6 @@ class Elem:
         self.limits = bool(op.limits)
         self.keep = self.limits and self.plan is None  # partials checked in forward, kept
         self.dests: list[tuple[int, Dest]] = []  # (input, where its contribution goes)
-        self.wide = self.k >= 8 and len({st for st, _ in src}) == 1
         self.coef: Any = None  # a wide sum of constant multiples: one matrix product
         self.need_coef: Any = None  # its coefficients of the wanted inputs, (k', 1, 1)
         self.block: Any = None  # a wide group's rows when they are consecutive: a view
@@ -116,12 +121,11 @@ class Elem:
     def _widen(self) -> None:
         """Gather a wide group as one (k, n, batch) block: a sum of constant multiples in
         the order of its rows (its terms may be added in any order: BLAS adds them)."""
-        self.idx = np.array([r.rows for _, r in self.src], dtype=np.intp)
         self.slots: Any = None
         if self.plan is not None and not self.limits:
             if all(not isinstance(d, Probe) for d in self.plan):
                 self.coef = np.array([float(d) for d in self.plan])
-                self.f0 = float(self.op.kernel(np.zeros((self.k, 1)), self.arg)[0])
+                self.f0 = float(self.op.forward((0.0,) * self.k, self.arg))
                 if self.n == 1:
                     self.slots = np.argsort(self.idx[:, 0], kind="stable")
                     self.idx, self.coef = self.idx[self.slots], self.coef[self.slots]
@@ -137,13 +141,12 @@ class Elem:
         """A wide group: the wanted inputs pass their gradients to one Dest, in the order
         the block is gathered in."""
         if self.slots is not None:
-            chosen = set(wants)
-            order = [int(j) for j, i in enumerate(self.slots) if i in chosen]
+            order = np.nonzero(np.isin(self.slots, wants))[0]
             self.need_coef = self.coef[order, None, None]
-            rows = [int(self.idx[j, 0]) for j in order]
+            rows = self.idx[order, 0].tolist()
         else:
-            rows = [int(r) for i in wants for r in self.idx[i]]
-        dest = Dest(Rows(rows, broadcast=False), static=self.src[0][0], fold=False)
+            rows = self.idx[wants].ravel().tolist()
+        dest = Dest(Rows(rows, broadcast=False), static=self.from_s, fold=False)
         self.dests = [(i, dest) for i in wants]
 
     def all_dests(self) -> list[Dest]:
@@ -151,7 +154,7 @@ class Elem:
 
     def gather(self, v: np.ndarray, s: np.ndarray) -> Any:
         if self.wide:
-            m = s if self.src[0][0] else v
+            m = s if self.from_s else v
             if self.block is not None:
                 return m[self.block].reshape(self.k, self.n, -1)
             return m[self.idx]  # (k, n, batch)

@@ -46,13 +46,16 @@ class Check:
 @dataclass
 class Trace:
     """What one call of ``fn`` recorded: its output, the input Values compile made (one list
-    per example, flattened, with the example's shape), the Values ``fn`` made (id -> the
-    order they were made in) and the checks it registered."""
+    per example, flattened, with the example's shape), every Value of the graph with each
+    after its inputs (``order``: a depth-first walk from the output, first inputs first,
+    which is the order an MLP's neurons were made in), the ids of the Values ``fn`` made,
+    and the checks it registered."""
 
     out: Value
     inputs: list[list[Value]]
     shapes: list[tuple[int, ...]]
-    created: dict[int, int]
+    order: list[Value]
+    created: set[int]
     checks: list[Check] = field(default_factory=list)
 
 
@@ -135,8 +138,15 @@ def trace(fn: Callable[..., Value], examples: Sequence[Any]) -> Trace:
         NUMBER_READS.reset(hook)
     if not isinstance(out, Value):
         raise TypeError(f"compile: fn must return one Value, got {type(out).__name__}")
-    created = _made_since(out, t0)
-    return Trace(out, inputs, shapes, created, checks)
+    order = _walk(out)
+    created = {id(v) for v in order if v._t >= t0}
+    if any(v.grad for v in order if id(v) in created):
+        raise TraceError(
+            "compile: the traced function ran a backward pass (its nodes hold gradients); "
+            "gradients read as numbers would be frozen at their traced values: use "
+            "autograd.grad(..., create_graph=True) inside fn, or differentiate the program"
+        )
+    return Trace(out, inputs, shapes, order, created, checks)
 
 
 def _refuse_read(what: str) -> None:
@@ -157,31 +167,22 @@ def _where(frame: Any) -> str:
     return f"{f.f_code.co_filename}:{f.f_lineno} ({f.f_code.co_name})"
 
 
-def _made_since(out: Value, t0: int) -> dict[int, int]:
-    """id -> order (inputs before the nodes that use them) of the Values in the graph of
-    ``out`` stamped at or after ``t0`` on the data clock: those ``fn`` made while traced.
-
-    A backward pass inside ``fn`` would leave gradients on those nodes, which ``fn`` could
-    then read as numbers (``.grad`` is a plain field, read without the hook): refused.
-    """
+def _walk(out: Value) -> list[Value]:
+    """Every Value ``out`` depends on (itself too), each after its inputs, first inputs
+    first. (A backward pass inside ``fn`` would leave gradients on the nodes it made, which
+    ``fn`` could then read as numbers, ``.grad`` being a plain field: ``trace`` refuses it.)"""
     order: list[Value] = []
-    seen = {out}
-    stack: list[tuple[Value, int]] = [(out, 0)]
+    seen: set[Value] = set()
+    stack: list[Any] = [out]
     while stack:
-        node, i = stack.pop()
-        if i < len(node.parents):
-            stack.append((node, i + 1))
-            p = node.parents[i]
-            if p not in seen:
-                seen.add(p)
-                stack.append((p, 0))
-        else:
-            order.append(node)
-    made = [v for v in order if v._t >= t0]
-    if any(v.grad for v in made):
-        raise TraceError(
-            "compile: the traced function ran a backward pass (its nodes hold gradients); "
-            "gradients read as numbers would be frozen at their traced values: use "
-            "autograd.grad(..., create_graph=True) inside fn, or differentiate the program"
-        )
-    return {id(v): k for k, v in enumerate(made)}
+        node = stack.pop()
+        if node is None:  # all of the node below has been emitted: emit it
+            order.append(stack.pop())
+        elif node not in seen:
+            seen.add(node)
+            if node.parents:
+                stack += (node, None)
+                stack.extend(reversed(node.parents))
+            else:
+                order.append(node)
+    return order
