@@ -106,7 +106,9 @@ def _flow(topo: list[Value], local: Any = None, record: bool = False) -> Iterato
         added: list[tuple[Value, Any, Any]] | None = [] if record else None
         if g is not NOTHING:
             for p, d in zip(node.parents, ds):
-                if not d and not hasattr(d, "parents"):  # a zero number: nothing passes
+                # a zero number passes nothing; a Value always passes (asked for its truth
+                # first, it would read its number: a compiled trace refuses that)
+                if (not d) if d.__class__ is float else (not hasattr(d, "parents") and not d):
                     c: Any = 0.0
                 else:
                     c = d * g

@@ -259,15 +259,25 @@ def _record(
 
 def _stop(run: Eager | Compiled | None, err: BaseException, history: History) -> None:
     """Roll back to the parameters (and optimizer state) of the last finite loss, however
-    often Ctrl-C is pressed meanwhile, and attach the history of completed epochs."""
+    often Ctrl-C is pressed meanwhile, and attach the history of completed epochs. A Ctrl-C
+    held back during the restore is raised after it (unless it stops an interrupt anyway)."""
+    arrived: list[int] = []
     if run is not None:
         while True:
             try:
-                with uninterrupted():
+                with uninterrupted() as arrived:
                     run.params.rollback()
                 break
             except KeyboardInterrupt:  # pressed before the restore could hold it back
                 continue
+    _attach(err, history)
+    if arrived and not isinstance(err, KeyboardInterrupt):
+        interrupt = KeyboardInterrupt()
+        _attach(interrupt, history)
+        raise interrupt from err
+
+
+def _attach(err: BaseException, history: History) -> None:
     try:
         err.history = history  # type: ignore[attr-defined]
     except AttributeError:  # an exception type that takes no attributes
