@@ -156,7 +156,7 @@ class _Work:
         self.gs = np.zeros_like(template)
         self.rows = rows
         self.mats: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self.saved: list[Any] = [None] * steps
+        self.saved: list[Any] = [None] * steps  # what each step keeps for its backward
         self.b = 0  # batch size of the last successful call; 0 before one
 
     def matrices(self, b: int) -> tuple[np.ndarray, np.ndarray]:
@@ -248,6 +248,7 @@ class BatchProgram:
         self._ones = ones
         self._where = where
         self._rows, self._srows = nv, ns
+        self._s_nodes = len(params) + len(low.consts)  # the static rows computed per call
         self._template = np.zeros((ns, 1))
         self._template[len(params) : len(params) + len(low.consts), 0] = [
             c._data for c in low.consts
@@ -275,6 +276,7 @@ class BatchProgram:
         return ws
 
     def _batch_of(self, inputs: tuple[Any, ...]) -> tuple[list[np.ndarray], int]:
+        """The inputs as float arrays of one batch size, or a one-line error."""
         if len(inputs) != len(self._spans):
             raise TypeError(
                 f"compiled program takes {len(self._spans)} batched input(s) of sample shapes "
@@ -310,18 +312,23 @@ class BatchProgram:
         s = ws.s
         for a, (_, lo, hi) in zip(arrays, self._in_rows):
             v[lo:hi] = a.reshape(b, hi - lo).T
-        s[: self._n_par, 0] = param_values(self._params_list, params)
-        if check:
+        if type(params) is np.ndarray and params.shape == (self._n_par,):
+            s[: self._n_par, 0] = params
+        else:
+            s[: self._n_par, 0] = param_values(self._params_list, params)
+        if check and self._before:
             self._run_checks(self._before, v, s)
         saved = ws.saved
         with np.errstate(all="ignore"):  # the steps raise the engine's errors themselves
             for step in self._steps:
                 step.forward(v, s, saved)
             # one sum finds any inf or NaN (a finite sum that overflows costs a look, no more)
-            if not (math.isfinite(v[self._n_in :].sum()) and math.isfinite(s.sum())):
+            computed = v[self._n_in :].sum() + s[self._s_nodes :].sum()
+            if not math.isfinite(computed):
                 for step in self._steps:  # raises the scalar engine's error, if any
                     step.check(v, s)
-        self._run_checks(self._after, v, s)
+        if self._after:
+            self._run_checks(self._after, v, s)
         ws.b = b
         batched, row = self._out
         if batched:

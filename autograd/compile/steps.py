@@ -182,7 +182,9 @@ class Elem:
             saved[self.pos] = ds
 
     def partials(self, out: np.ndarray, xs: Any) -> Any:
-        ds = self.op.partials(out, tuple(xs), self.arg)
+        # a wide group's (k, n, batch) block goes as it is: a rule indexes and counts it
+        # like a tuple, and an n-ary rule on arrays (max) works on the whole block at once
+        ds = self.op.partials(out, xs if self.wide else tuple(xs), self.arg)
         if len(ds) != self.k:
             raise RuntimeError(
                 f"rule for op {self.op.name!r} returned {len(ds)} gradients for {self.k} inputs"
@@ -301,10 +303,11 @@ class Elem:
         if self.coef is not None:
             c = passed(self.need_coef, up) if careful else self.need_coef * up
         else:
-            shape = (len(self.dests), *up.shape)
             ds = [1.0 if d is None else d for d in self.local(v, s, saved)]
-            d = np.stack([np.broadcast_to(x, up.shape) for x in ds]).reshape(shape)
-            c = passed(d, up) if careful else d * up
+            if not all(getattr(x, "shape", None) == up.shape for x in ds):
+                ds = [np.broadcast_to(x, up.shape) for x in ds]
+            d = np.stack(ds)
+            c = passed(d, up) if careful else np.multiply(d, up, out=d)
         dest.put(g, gs, c.reshape(-1, up.shape[-1]))
 
 
@@ -385,20 +388,25 @@ class Layer:
         bsel = self.bias[0].sel if self.bias else None
         lo, hi, pos = self.lo, self.hi, self.pos
         matmul, reduce = np.matmul, np.add.reduce
-
-        def forward(v: np.ndarray, s: np.ndarray, saved: list[Any]) -> None:
-            H = v[hsel]
-            W = s[wsel, 0].reshape(shape)
-            Z = v[lo:hi]
-            matmul(W, H, out=Z)
-            if bsel is not None:
-                Z += s[bsel]
-            saved[pos] = (H, W)
-
-        self.forward = forward  # type: ignore[method-assign]
         dw, dh = self.dw is not None, self.dh is not None
         db = bool(self.db) and self.db[0] is not None
         general = self.backward
+
+        # The views a call reads and writes are made once per thread and batch size, and kept
+        # (in saved: [forward views, backward views], each beside the matrix they view).
+
+        def forward(v: np.ndarray, s: np.ndarray, saved: list[Any]) -> None:
+            kept = saved[pos]
+            if kept is None or kept[0][0] is not v:
+                H, W = v[hsel], s[wsel, 0].reshape(shape)
+                b = s[bsel] if bsel is not None else None
+                kept = saved[pos] = [(v, H, W, v[lo:hi], b), None]
+            _, H, W, Z, b = kept[0]
+            matmul(W, H, out=Z)
+            if b is not None:
+                Z += b
+
+        self.forward = forward  # type: ignore[method-assign]
 
         def backward(
             v: np.ndarray, s: np.ndarray, g: np.ndarray, gs: np.ndarray, saved: list[Any],
@@ -407,14 +415,18 @@ class Layer:
             if careful:
                 general(v, s, g, gs, saved, careful)
                 return
-            H, W = saved[pos]
-            U = g[lo:hi]
+            kept = saved[pos]
+            if kept[1] is None or kept[1][0] is not g:
+                _, H, W, _, _ = kept[0]
+                gb = gs[bsel] if bsel is not None else None
+                kept[1] = (g, g[lo:hi], H.T, W.T, gs[wsel].reshape(shape), gb, g[hsel])
+            _, U, HT, WT, gW, gb, gH = kept[1]
             if dw:
-                matmul(U, H.T, out=gs[wsel].reshape(shape))
+                matmul(U, HT, out=gW)
             if db:
-                reduce(U, axis=1, keepdims=True, out=gs[bsel])
+                reduce(U, axis=1, keepdims=True, out=gb)
             if dh:
-                matmul(W.T, U, out=g[hsel])
+                matmul(WT, U, out=gH)
 
         self.backward = backward  # type: ignore[method-assign]
 
@@ -430,7 +442,8 @@ class Layer:
         self, v: np.ndarray, s: np.ndarray, g: np.ndarray, gs: np.ndarray, saved: list[Any],
         careful: bool,
     ) -> None:  # fmt: skip
-        H, W = saved[self.pos]
+        kept = saved[self.pos]
+        H, W = kept[0][1:3] if isinstance(kept, list) else kept  # the specialised form keeps views
         U = g[self.lo : self.hi]
         if self.dw is not None:
             if careful:  # the partial of w_ji is h_i: where it is 0, nothing passes

@@ -16,10 +16,11 @@ and JAX, and ``nn.fit`` itself against that program.
    once: checking the targets, tracing, lowering, the look at the loss), by batch size.
 4. ``nn.fit`` end to end, eager and compiled.
 
-Measurement: BLAS on one thread for every engine (``--threads`` leaves numpy's default), so
-the comparison is like for like. ``gc.collect(); gc.freeze()`` first, then rounds A B A B ...:
-in each round every engine runs ``reps`` steps; the ratio is taken per round, and the median
-of those same-round ratios is printed with min..max.
+Measurement: BLAS on one thread for every engine (``--threads`` leaves numpy's default), and
+the heap kept between steps (see ``_steady_heap``), so the comparison is like for like.
+``gc.collect(); gc.freeze()`` first, then rounds A B A B ...: in each round every engine runs
+``reps`` steps; the ratio is taken per round, and the median of those same-round ratios is
+printed with min..max.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ if "--threads" not in sys.argv:  # before numpy is imported
         "XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
     )
 
+import ctypes  # noqa: E402
 import gc  # noqa: E402
 import platform  # noqa: E402
 import random  # noqa: E402
@@ -43,6 +45,21 @@ from collections.abc import Callable  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+
+def _steady_heap() -> str:
+    """glibc gives freed blocks over 128 KB back to the system and faults them in again at the
+    next allocation, which costs the engine that allocates its arrays afresh each step (the
+    numpy step) up to half its time, depending on the heap's history. Both thresholds high,
+    every engine's big arrays come from a heap that stays: like for like, run after run."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        ok = libc.mallopt(-1, 1 << 30) and libc.mallopt(-3, 1 << 30)  # TRIM, MMAP thresholds
+    except (OSError, AttributeError):
+        return "heap: as the system keeps it"
+    return "heap: kept (glibc mallopt)" if ok else "heap: as the system keeps it"
+
+
+HEAP = _steady_heap()
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -321,7 +338,7 @@ def main() -> None:
     threads = "numpy default" if "--threads" in sys.argv else "1 thread everywhere"
     print(
         f"python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}, "
-        f"{os.cpu_count()} cpus, BLAS: {threads}; {rounds} interleaved rounds"
+        f"{os.cpu_count()} cpus, BLAS: {threads}; {HEAP}; {rounds} interleaved rounds"
     )
     have = [name for name, f in (("torch", torch_engine), ("jax", jax_engine))
             if f(ROWS[0], *dataset(2, 1, 10)) is not None]  # fmt: skip
