@@ -1,5 +1,20 @@
 """Training loop: ``fit`` runs full-batch or shuffled mini-batch gradient descent on a model.
 
+``fit(..., compile=True)`` traces the model and the loss of ONE sample once with
+``autograd.compile(..., batch=True)`` and replays it over every batch as array operations
+(layers as matrix products); a loss that is not the mean of per-sample losses is refused on
+the first batch. The parameters live in one array for the whole fit, the optimizer updates
+arrays, and the parameter Values get their numbers (the optimizer its state) once, when fit
+ends or stops (:mod:`nn.runs`). The program is kept on the model and reused by the next fit
+until the model's parameters change. Losses agree with eager ``fit`` to about 1e-12 (BLAS
+adds in its own order); metrics read the predictions the program computed. The targets are
+checked up front: eagerly by calling the loss once on all of them (under ``no_grad``, with
+stand-in predictions of 0.5); compiled, by the checks the loss registered with
+``autograd.compile.validate``, run on all of them at once.
+
+The graphs hold no reference cycles, so the cyclic garbage collector is switched off while
+``fit`` runs its loop (the caller's setting is restored on the way out).
+
 >>> import nn
 >>> X, y = nn.data.make_xor(40, seed=0, labels="pm1")
 >>> model = nn.MLP(2, [8, 1], seed=0)
@@ -22,13 +37,14 @@ import numpy as np
 
 import autograd
 from autograd import Value
-from autograd.numbers import count, nonnegative, positive, shown
+from autograd.numbers import count, nonnegative, positive
+from nn.metrics import METRICS, accuracy, metric_functions
 from nn.module import Module
 from nn.optim import Optimizer
 from nn.progress import progress as _progress
 from nn.runs import Compiled, Eager, NotFinite, objective_of, uninterrupted
 
-__all__ = ["fit", "accuracy", "History", "DivergenceError"]
+__all__ = ["METRICS", "fit", "accuracy", "History", "DivergenceError"]
 
 
 class DivergenceError(FloatingPointError):
@@ -77,81 +93,6 @@ class History:
         raise KeyError(f"no history for {name!r}; have: loss, {', '.join(self.metrics)}")
 
 
-def _float(x: Any) -> float:
-    return x.data if x.__class__ is Value else float(x)
-
-
-def accuracy(preds: Sequence[Any], targets: Sequence[Any], threshold: float = 0.0) -> float:
-    """Share of correct predictions, for the two usual shapes of output:
-
-    - one score per sample: correct when ``score > threshold`` agrees with ``target > 0``
-      (targets +-1, or 0/1; use ``threshold=0.5`` for probabilities);
-    - a list of scores per sample: correct when the argmax is the target class index (or the
-      argmax of a one-hot target vector).
-
-    Numpy arrays (as compiled ``fit`` has them) are counted in one pass.
-
-    >>> accuracy([2.0, -0.5, 0.3], [1, -1, -1])
-    0.6666666666666666
-    >>> accuracy([[0.1, 0.7, 0.2], [0.9, 0.0, 0.1]], [1, 2])
-    0.5
-    """
-    if len(preds) != len(targets):
-        raise ValueError(f"accuracy: {len(preds)} predictions but {len(targets)} targets")
-    if len(preds) == 0:
-        raise ValueError("accuracy: no predictions (empty input)")
-    if isinstance(preds, np.ndarray) and isinstance(targets, np.ndarray):
-        return _accuracy_of_arrays(preds, targets, threshold)
-    correct = 0
-    for p, t in zip(preds, targets):
-        if isinstance(p, list | tuple):
-            scores = [_float(s) for s in p]
-            if isinstance(t, list | tuple):  # a one-hot (or score) vector: compare argmaxes
-                ts = [_float(v) for v in t]
-                correct += scores.index(max(scores)) == ts.index(max(ts))
-            else:
-                target = _float(t)
-                if not target.is_integer():
-                    raise ValueError(f"accuracy: target class {shown(t)} is not an integer")
-                correct += scores.index(max(scores)) == int(target)
-        else:
-            correct += (_float(p) > threshold) == (_float(t) > 0)
-    return correct / len(preds)
-
-
-def _accuracy_of_arrays(preds: np.ndarray, targets: np.ndarray, threshold: float) -> float:
-    if preds.ndim == 1:
-        return float(np.count_nonzero((preds > threshold) == (targets > 0))) / len(preds)
-    if targets.ndim == 2:
-        return float(np.count_nonzero(preds.argmax(1) == targets.argmax(1))) / len(preds)
-    whole = targets == np.floor(targets)
-    if not whole.all():
-        bad = targets[int(np.argmin(whole))]
-        raise ValueError(f"accuracy: target class {shown(float(bad))} is not an integer")
-    return float(np.count_nonzero(preds.argmax(1) == targets)) / len(preds)
-
-
-METRICS: dict[str, Callable[[Sequence[Any], Sequence[Any]], float]] = {"accuracy": accuracy}
-
-
-def _metric_fns(metrics: Any) -> dict[str, Callable[[Sequence[Any], Sequence[Any]], float]]:
-    if metrics is None:
-        return {}
-    if isinstance(metrics, str) or callable(metrics):
-        metrics = [metrics]
-    out = {}
-    for m in metrics:
-        if isinstance(m, str):
-            if m not in METRICS:
-                raise ValueError(f"unknown metric {m!r}; choose {', '.join(METRICS)} or a function")
-            out[m] = METRICS[m]
-        elif callable(m):
-            out[getattr(m, "__name__", "metric")] = m
-        else:
-            raise TypeError(f"a metric is a name or a function(preds, targets), got {m!r}")
-    return out
-
-
 def fit(
     model: Module,
     X: Sequence[Sequence[float]],
@@ -175,32 +116,18 @@ def fit(
     must hold the model's parameters, or some of them: a frozen layer is left out).
     ``batch_size=None`` is full batch; otherwise the rows are shuffled each epoch with
     ``random.Random(seed)`` (reproducible with a seed) and cut into batches (1 = plain SGD).
-    ``lr_schedule(epoch)`` (epoch from 0) sets ``optimizer.lr`` before each epoch.
-    ``metrics``: names ("accuracy") or functions ``f(predictions, targets) -> float``.
-    ``progress`` shows loss and metrics: a ``tqdm.auto`` bar on a terminal or in Jupyter (a
-    notebook also gets a final plain line, which it keeps when saved), and plain lines (about
-    ten per run, plus the last epoch) when stderr is a file or a pipe.
+    ``lr_schedule(epoch)`` (epoch from 0) sets ``optimizer.lr`` (a finite lr > 0) before each
+    epoch. ``metrics``: names ("accuracy") or functions ``f(predictions, targets) -> float``.
+    ``progress``: a ``tqdm.auto`` bar on a terminal or in Jupyter (a notebook also gets a
+    final plain line, which it keeps when saved), plain lines (about ten per run) in a log.
+    ``compile=True`` trains with a compiled per-sample program (see the module doc): the
+    loss must be the mean of per-sample losses, as all of nn's are.
 
-    ``compile=True`` traces the model and the loss of ONE sample once with
-    ``autograd.compile(..., batch=True)`` and replays it over every batch as array operations
-    (layers as matrix products): the loss must be the mean of per-sample losses (all of nn's
-    are; a loss that is not is refused on the first batch). The parameters then live in one
-    array for the whole fit and the optimizer updates arrays; the parameter Values get their
-    numbers (and the optimizer its state) once, when ``fit`` ends or stops. The program is kept
-    on the model and reused by the next ``fit`` until the model's parameters change. Losses
-    agree with eager ``fit`` to about 1e-12 (BLAS adds in its own order); metrics read the
-    predictions the program computed.
-
-    A NaN or infinite loss raises :class:`DivergenceError` naming the epoch. On that and on any
-    other exception, Ctrl-C included, the model keeps the parameters of the last finite loss
-    and the optimizer the state that goes with them (Adam's ``t``, ``m``, ``v``), restored at
-    once even under a second Ctrl-C; and the exception carries the epochs completed as
-    ``err.history`` (a :class:`History`). ``lr_schedule`` must give a finite lr > 0. Before
-    training, ``loss`` is called once (under ``no_grad``, with stand-in predictions of 0.5) on
-    all of ``y``, so bad targets are refused up front, for ``compile=True`` as for eager.
-
-    The graphs hold no reference cycles, so the cyclic garbage collector is switched off while
-    ``fit`` runs its loop (the caller's setting is restored on the way out).
+    Every target is checked before any training. A NaN or infinite loss raises
+    :class:`DivergenceError` naming the epoch. On that and on any other exception, Ctrl-C
+    included, the model keeps the parameters of the last finite loss and the optimizer the
+    state that goes with them (Adam's ``t``, ``m``, ``v``), restored at once even under a
+    second Ctrl-C, and the exception carries the epochs completed as ``err.history``.
     """
     params = model.parameters() if isinstance(model, Module) else []
     metric_fns = _check_fit(model, X, y, loss, optimizer, epochs, batch_size, l2, metrics, seed)
@@ -216,16 +143,7 @@ def fit(
     bar = _progress(epochs, progress)
     run: Eager | Compiled | None = None
     try:
-        data: Any = _arrays(X, y) if compile else (X, y)
-        if not compile:
-            _check_targets(model, X, y, loss)
-        objective = objective_of(model, loss, params, l2)
-        if compile:
-            first = (X[:2], y[:2])
-            run = Compiled(model, loss, objective, l2, first, optimizer, bool(metric_fns), params)
-            _refused(run.prog.check, *data)  # the loss's own checks, on every target at once
-        else:
-            run = Eager(objective, optimizer, bool(metric_fns))
+        run, data = _start(model, X, y, loss, optimizer, l2, params, compile, bool(metric_fns))
         for epoch in range(epochs):
             if lr_schedule is not None:
                 optimizer.lr = positive(lr_schedule(epoch), f"fit: lr_schedule({epoch})")
@@ -240,6 +158,28 @@ def fit(
             gc.enable()
         bar.close()
     return history
+
+
+def _start(
+    model: Module,
+    X: list[Any],
+    y: list[Any],
+    loss: Callable[[Any, Any], Value],
+    optimizer: Optimizer,
+    l2: float,
+    params: list[Value],
+    compiled: bool,
+    with_preds: bool,
+) -> tuple[Eager | Compiled, tuple[Any, Any]]:
+    """How the batches will run, with every target checked first, and the data they read."""
+    objective = objective_of(model, loss, params, l2)
+    if not compiled:
+        _check_targets(model, X, y, loss)
+        return Eager(objective, optimizer, with_preds), (X, y)
+    data = _arrays(X, y)
+    run = Compiled(model, loss, objective, l2, (X[:2], y[:2]), optimizer, with_preds, params)
+    _refused(run.prog.check, *data)  # the loss's own checks, on every target at once
+    return run, data
 
 
 def _record(
@@ -313,7 +253,7 @@ def _check_fit(
     nonnegative(l2, "fit: l2")
     if seed is not None:
         count(seed, "fit: seed (or None)", low=0)
-    return _metric_fns(metrics)
+    return metric_functions(metrics)
 
 
 def _check_optimizer(optimizer: Optimizer, params: list[Value]) -> None:

@@ -8,6 +8,24 @@ layers as matrix products (:class:`BatchProgram`); ``arrays`` runs the op table'
 arrays with the scalar engine's errors; ``cache`` keeps programs between calls. Kernels,
 domains and derivative rules all come from the op rows (``autograd.OPS``); nothing here names
 an op.
+
+Same answers: results agree with the eager engine to 1e-12 relative to the magnitudes that
+flow through the graph, not bit for bit: matrix products and the batch reduction sum in BLAS's
+and numpy's order, not left to right, and a sum of k terms rounded in another order differs by
+at most about k * 2**-53 times the sum of the terms' magnitudes (k <= 1000 keeps that under
+1e-13); where the terms cancel, the difference relative to the result can be larger. The
+whole-batch mode on nodes other than layers replays the scalar floats. Inputs outside an op's
+domain, and results or derivatives that overflow, raise the scalar engine's error naming the
+op; a zero local derivative passes nothing, as in the engine, even an infinite gradient.
+
+Guards: the graph is recorded once, so a number read out of a Value while ``fn`` runs would
+be frozen at its traced value. Reading ``.data``, ``bool()``, comparisons, ``float()``,
+``int()``, ``round()``, ``math`` functions, ``repr``/``str``/format and float-valued
+``autograd.grad`` raise :class:`TraceError` naming the line, in any module ``fn`` calls and
+whatever kind of callable ``fn`` is (trace.py); so does a backward pass run inside ``fn``.
+Not caught: ``.grad`` and ``.partials`` read as fields (plain slots the engine's hot loops
+read without a hook) and the floats of ``autograd.reverse`` and ``backward_steps``. Only
+leaves get gradients.
 """
 
 from __future__ import annotations
@@ -56,25 +74,11 @@ def compile(  # noqa: A001
     ``get_params()``/``set_params()`` a training loop keeps its parameters in an array.
     Threads may share a program: each thread's calls use arrays of their own.
 
-    Same answers: results agree with the eager engine to 1e-12 relative to the magnitudes that
-    flow through the graph, not bit for bit: matrix products and the batch reduction sum in
-    BLAS's and numpy's order, not left to right, and a sum of k terms rounded in another order
-    differs by at most about k * 2**-53 times the sum of the terms' magnitudes (k <= 1000 keeps
-    that under 1e-13); where the terms cancel, the difference relative to the result can be
-    larger. The whole-batch mode on nodes other than layers replays the scalar floats. Inputs
-    outside an op's domain, and results or derivatives that overflow, raise the scalar
-    engine's error naming the op; a zero local derivative passes nothing, as in the engine.
-
-    Guards: the graph is recorded once, so a number read out of a Value while ``fn`` runs
-    would be frozen at its traced value. Reading ``.data``, ``bool()``, comparisons
-    (``<``, ``<=``, ``>``, ``>=``), ``float()``/``int()``/``round()``/``math`` functions,
-    ``repr``/``str``/format and float-valued ``autograd.grad`` raise :class:`TraceError` naming
-    the line, in any module ``fn`` calls; so does a backward pass run inside ``fn``. Not
-    caught: ``.grad`` and ``.partials`` read as plain fields (they are slots that the engine's
-    hot loops read without a hook) and numbers from ``autograd.reverse``. A check that a
-    replay must repeat (a loss refusing a target) goes through :func:`validate`. Piecewise
-    ops (relu, abs, max, ...) choose their branch per element at replay. Only leaves get
-    gradients.
+    Results agree with the eager engine to about 1e-12 (matrix products and the batch mean add
+    in BLAS's and numpy's order), raise its errors naming the op, and pass nothing through a
+    zero local derivative; piecewise ops choose their branch per element at replay. A number
+    read out of a Value while ``fn`` runs raises :class:`TraceError` naming the line (see the
+    module doc for what is caught); checks a replay must repeat go through :func:`validate`.
 
     >>> from autograd import Value
     >>> w = Value(2.0)
