@@ -13,6 +13,8 @@ PROGRESS_LINES = 10  # about this many lines per run when stderr is not a termin
 
 
 class _NoBar:
+    shows = False  # no one reads the loss and metrics: fit need not format them
+
     def set_postfix(self, *args: Any, **kwargs: Any) -> None:
         pass
 
@@ -31,6 +33,8 @@ def _line(done: int, epochs: int, shown: dict[str, str]) -> str:
 class _Lines:
     """Progress for a log file or a pipe: one plain line every ``every`` epochs and one for the
     last epoch, instead of a bar's carriage-return frames."""
+
+    shows = True
 
     def __init__(self, epochs: int, stream: Any) -> None:
         self.epochs = epochs
@@ -54,6 +58,8 @@ class _Lines:
 class _Notebook:
     """tqdm's widget bar, and one plain line when it closes: a saved notebook (and its HTML
     export) keeps only the widget's first text, ``fit: 0%|``, but keeps printed lines."""
+
+    shows = True
 
     def __init__(self, bar: Any, epochs: int, stream: Any) -> None:
         self.bar = bar
@@ -87,5 +93,7 @@ def progress(epochs: int, show: bool) -> Any:
     if notebook:
         return _Notebook(auto.tqdm(total=epochs, desc="fit", unit="epoch"), epochs, stream)
     if stream is not None and stream.isatty():
-        return auto.tqdm(total=epochs, desc="fit", unit="epoch")
+        bar = auto.tqdm(total=epochs, desc="fit", unit="epoch")
+        bar.shows = True
+        return bar
     return _Lines(epochs, stream)

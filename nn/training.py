@@ -187,13 +187,14 @@ def _record(
 ) -> None:
     """One epoch's loss and metrics into ``history`` and onto the progress display."""
     history.loss.append(value)
-    shown = {"loss": f"{value:.4g}"}
     for name, fn in metric_fns.items():
         if fn is not accuracy and isinstance(preds, np.ndarray):  # a user's metric gets lists
             preds, targets = preds.tolist(), targets.tolist()
         history.metrics[name].append(fn(preds, targets))
-        shown[name] = f"{history.metrics[name][-1]:.3g}"
-    bar.set_postfix(shown, refresh=False)
+    if bar.shows:
+        shown = {"loss": f"{value:.4g}"}
+        shown.update({name: f"{values[-1]:.3g}" for name, values in history.metrics.items()})
+        bar.set_postfix(shown, refresh=False)
     bar.update(1)
 
 

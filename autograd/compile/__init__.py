@@ -98,3 +98,8 @@ def compile(  # noqa: A001
     if batch:
         return BatchProgram(tr, reduction)
     return Program(lower(tr))
+
+
+# ``autograd.compile`` is this function, so its companion is reachable from it too:
+# ``autograd.compile.validate(...)`` as well as ``from autograd.compile import validate``.
+compile.validate = validate  # type: ignore[attr-defined]

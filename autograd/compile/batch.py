@@ -224,11 +224,13 @@ class BatchProgram:
 
     def values(self, nodes: Any) -> np.ndarray:
         """Per-sample values of traced nodes at the last call, batch axis first: a Value
-        gives shape ``(batch,)``, a list of k Values ``(batch, k)``."""
+        gives shape ``(batch,)``, a list of k Values ``(batch, k)`` (a new array)."""
         ws = self._work()
         if not ws.b:
             raise RuntimeError("call the program on inputs before read()")
         v, _ = ws.matrices(ws.b)
+        if isinstance(nodes, Value):
+            return self._gather(nodes, v, ws.s).copy()
         return np.moveaxis(self._gather(nodes, v, ws.s), -1, 0).copy()
 
     def read(self, nodes: Any) -> Any:

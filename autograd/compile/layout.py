@@ -89,18 +89,27 @@ class Kinds:
     def __call__(self, node: Value) -> Hashable:
         ps = node.parents
         batched, made, needs = self.batched, self.created, self.need
-        flags = tuple([p in batched for p in ps])
-        need = any([p in needs if p.parents else id(p) not in made and p not in batched
-                    for p in ps])  # fmt: skip
+        flags = []
+        need = False
+        free = 0  # inputs that are no constant
+        for p in ps:  # one pass: this runs for every node (an L2 penalty has thousands)
+            flags.append(p in batched)
+            if p.parents:
+                free += 1
+                need = need or p in needs
+            elif id(p) not in made:  # an input (batched) or a parameter
+                free += 1
+                need = need or not flags[-1]
         if need:
             needs.add(node)
         if True in flags:
             batched.add(node)
-        if len(ps) <= 2:  # x * 1.0, a sum of one term: a node equal to its input
+        if free == 1 and len(ps) <= 2:  # x * 1.0, a sum of one term: equal to its input?
             same = self._identity(node)
             if same is not None:
                 self.alias[node] = same
                 return ("a",)
+        flags = tuple(flags)
         if True not in flags:
             return ("s", need)
         hv = self._layer(node, flags)
@@ -121,7 +130,7 @@ class Kinds:
             self.same[key] = _passes_on(OPS[node.op], node.arg, i, consts)
         return ps[i] if self.same[key] else None
 
-    def _layer(self, node: Value, flags: tuple[bool, ...]) -> list[Value] | None:
+    def _layer(self, node: Value, flags: Any) -> list[Value] | None:
         op = OPS[node.op]
         if op.limits:
             return None

@@ -7,8 +7,8 @@ and JAX, and ``nn.fit`` itself against that program.
    loss on 100 and 1000 points, 10-128-128-10 with cross-entropy on 256, 1e-4 L2): the
    compiled program (``autograd.compile(..., batch=True)`` of one sample, parameters in an
    array) beside numpy by hand, torch float64 and ``jax.jit`` float64.
-2. ``nn.fit(compile=True)``: a steady epoch (the fourth and fifth of a 5-epoch fit, timed
-   from ``lr_schedule``'s calls) against the program's own steps over the same batches (full
+2. ``nn.fit(compile=True)``: a steady epoch (the median of a fit's epochs from the fourth on,
+   timed from ``lr_schedule``'s calls; about 5 ms of epochs a round) against the program's own steps over the same batches (full
    batch, and batches of 32 over 1,000 points), for SGD, SGD with momentum 0.9 and Adam: each
    step the program's forward and backward and the optimizer's update of the parameter array
    (``opt.update``), and against the plain SGD step of table 1 (``fit/SGD program``).
@@ -196,10 +196,10 @@ def program_epoch(
 
 
 def fit_epochs(
-    row: tuple, X: np.ndarray, y: np.ndarray, batch: int | None, make_opt: Callable
+    row: tuple, X: np.ndarray, y: np.ndarray, batch: int | None, make_opt: Callable, epochs: int
 ) -> Callable[[], float]:
-    """A 5-epoch ``nn.fit(compile=True)`` on one model (its program kept between fits);
-    returns the median of two steady epochs (the fourth and fifth), timed from lr_schedule."""
+    """An ``nn.fit(compile=True)`` of ``epochs`` on one model (its program kept between fits);
+    returns the median of its steady epochs (the fourth on), timed from lr_schedule."""
     nin, hidden, nout, n, loss = row
     model = make_model(nin, hidden, nout)
     Xl = X.tolist()
@@ -214,9 +214,10 @@ def fit_epochs(
             stamps.append(time.perf_counter())
             return lr
 
-        nn.fit(model, Xl, yl, loss=loss_of(loss), optimizer=opt, epochs=5, batch_size=batch,
-               seed=0, l2=ALPHA, compile=True, progress=False, lr_schedule=schedule)  # fmt: skip
-        return statistics.median([stamps[3] - stamps[2], stamps[4] - stamps[3]])
+        nn.fit(model, Xl, yl, loss=loss_of(loss), optimizer=opt, epochs=epochs,
+               batch_size=batch, seed=0, l2=ALPHA, compile=True, progress=False,
+               lr_schedule=schedule)  # fmt: skip
+        return statistics.median(b - a for a, b in zip(stamps[3:], stamps[4:]))
 
     return run
 
@@ -235,14 +236,21 @@ def _rounds(units: list[Callable[[], float]], rounds: int) -> list[list[float]]:
     return times
 
 
-def _timed(step: Step) -> Callable[[], float]:
+def _timed(step: Step, reps: int) -> Callable[[], float]:
     def unit() -> float:
         t0 = time.perf_counter()
-        step()
-        step()
-        return (time.perf_counter() - t0) / 2
+        for _ in range(reps):
+            step()
+        return (time.perf_counter() - t0) / reps
 
     return unit
+
+
+def _reps(step: Step) -> int:
+    """Epochs per measurement: enough for about 5 ms (short epochs are noisy one by one)."""
+    t0 = time.perf_counter()
+    step()
+    return max(2, min(50, int(5e-3 / (time.perf_counter() - t0))))
 
 
 def fit_table(rounds: int) -> None:
@@ -257,10 +265,13 @@ def fit_table(rounds: int) -> None:
         for batch, points in ((None, n), (32, 1000)):
             X, y = dataset(nin, nout, points)
             case = (nin, hidden, nout, points, loss)
-            sgd = _timed(program_epoch(case, X, y, batch, OPTIMIZERS["SGD"]))
+            plain = program_epoch(case, X, y, batch, OPTIMIZERS["SGD"])
+            plain()
+            reps = _reps(plain)
+            sgd = _timed(plain, reps)
             for opt_name, make_opt in OPTIMIZERS.items():
-                same = _timed(program_epoch(case, X, y, batch, make_opt))
-                fit = fit_epochs(case, X, y, batch, make_opt)
+                same = _timed(program_epoch(case, X, y, batch, make_opt), reps)
+                fit = fit_epochs(case, X, y, batch, make_opt, 4 + reps)
                 fit()  # the program is traced and kept on the model
                 a, b, c = _rounds([same, fit, sgd], rounds)
                 what = f"full x{points}" if batch is None else f"{batch} of {points}"
