@@ -136,23 +136,32 @@ class BatchProgram:
         if check and self._before:
             self._run_checks(self._before, v, s)
         saved = ws.saved
-        with np.errstate(all="ignore"):  # the steps raise the engine's errors themselves
-            for step in self._steps:
-                step.forward(v, s, saved)
-            # one sum finds any inf or NaN (a finite sum that overflows costs a look, no more)
-            computed = v[self._n_in :].sum() + s[self._s_nodes :].sum()
-            if not math.isfinite(computed):
-                for step in self._steps:  # raises the scalar engine's error, if any
-                    step.check(v, s)
+        try:  # an overflow from finite numbers raises here, free of cost when none happens
+            with np.errstate(over="raise", divide="ignore", invalid="ignore", under="ignore"):
+                for step in self._steps:
+                    step.forward(v, s, saved)
+        except FloatingPointError:
+            self._slow_forward(v, s, saved)
+        batched, row = self._out
+        total = float(np.add.reduce(v[row])) if batched else float(s[row, 0]) * b
+        if not math.isfinite(total):  # NaN came in, or an overflow numpy did not flag
+            self._slow_forward(v, s, saved, again=False)
         if self._after:
             self._run_checks(self._after, v, s)
         ws.b = b
-        batched, row = self._out
-        if batched:
-            total = float(np.add.reduce(v[row]))
-        else:
-            total = float(s[row, 0]) * b
         return total * (1.0 / b) if self.reduction == "mean" else total
+
+    def _slow_forward(
+        self, v: np.ndarray, s: np.ndarray, saved: list[Any], again: bool = True
+    ) -> None:
+        """The forward pass with every check of the scalar engine, group by group: raises
+        its error (an overflow, naming the op) or finds nothing wrong (NaN came in)."""
+        with np.errstate(all="ignore"):
+            if again:
+                for step in self._steps:
+                    step.forward(v, s, saved)
+            for step in self._steps:
+                step.check(v, s)
 
     def check(self, *inputs: Any) -> None:
         """Run the checks ``fn`` registered on its inputs (with ``validate``) over a whole

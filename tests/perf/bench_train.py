@@ -8,10 +8,11 @@ and JAX, and ``nn.fit`` itself against that program.
    compiled program (``autograd.compile(..., batch=True)`` of one sample, parameters in an
    array) beside numpy by hand, torch float64 and ``jax.jit`` float64.
 2. ``nn.fit(compile=True)``: a steady epoch (the median of a fit's epochs from the fourth on,
-   timed from ``lr_schedule``'s calls; about 5 ms of epochs a round) against the program's own steps over the same batches (full
-   batch, and batches of 32 over 1,000 points), for SGD, SGD with momentum 0.9 and Adam: each
-   step the program's forward and backward and the optimizer's update of the parameter array
-   (``opt.update``), and against the plain SGD step of table 1 (``fit/SGD program``).
+   timed from ``lr_schedule``'s calls; about 5 ms of epochs a round) against the program's own
+   steps over the same batches (full batch, and batches of 32 over 1,000 points), for SGD, SGD
+   with momentum 0.9 and Adam: each step the program's forward and backward and the
+   optimizer's update of the parameter array (``opt.update``), and against the plain SGD step
+   of table 1 (``fit/SGD program``).
 3. The first epoch's overhead of ``fit`` on 10-128-128-10 (a fresh model: everything fit pays
    once: checking the targets, tracing, lowering, the look at the loss), by batch size.
 4. ``nn.fit`` end to end, eager and compiled.
