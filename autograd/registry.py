@@ -91,7 +91,7 @@ def _function(op: Op, method: bool) -> Callable[..., Value]:
     elif not op.params:
 
         def call(x: Any) -> Value:
-            return build((val(x),), None)
+            return build((x if x.__class__ is Value else const(x, where),), None)
 
     else:
 
@@ -258,11 +258,16 @@ def sum(values: Iterable[Value | float]) -> Value:  # noqa: A001 - mirrors built
 
 
 def affine(bias: Value, weights: Iterable[Value], inputs: Iterable[Value | float]) -> Value:
-    """One node for ``bias + w0*x0 + w1*x1 + ...`` summed left to right (a neuron's sum)."""
-    flat: list[Value] = [bias if bias.__class__ is Value else const(bias, "affine() bias")]
-    for w, x in zip(weights, inputs, strict=True):
-        flat.append(w if w.__class__ is Value else const(w, "affine() weight"))
-        flat.append(x if x.__class__ is Value else const(x, "affine() input"))
+    """One node for ``bias + w0*x0 + w1*x1 + ...`` summed left to right (a neuron's sum); its
+    inputs are (bias, w0, ..., x0, ...)."""
+    ws = weights if weights.__class__ is list else list(weights)
+    xs = inputs if inputs.__class__ is list else list(inputs)
+    if len(ws) != len(xs):
+        raise ValueError(f"affine: {len(ws)} weights but {len(xs)} inputs")
+    flat = [bias, *ws, *xs]
+    if set(map(type, flat)) != {Value}:  # numbers become constant leaves (a C-speed check)
+        what = ["bias"] + ["weight"] * len(ws) + ["input"] * len(xs)
+        flat = [v if type(v) is Value else const(v, f"affine() {k}") for v, k in zip(flat, what)]
     return BUILD["affine"](tuple(flat), None)
 
 

@@ -8,7 +8,9 @@ out, d tanh = 1 - out**2). Every judgement call about a derivative is commented 
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -545,39 +547,43 @@ def _sum(xs: Sequence[Number], arg: Any = None) -> Number:
 
 
 def _affine(xs: Sequence[Number], arg: Any = None) -> Number:
-    # b + w0*x0 + w1*x1 + ..., left to right: the same floats as micrograd's neuron.
-    s = xs[0]
-    for i in range(1, len(xs), 2):
-        s = s + xs[i] * xs[i + 1]
-    return s
+    # b + w0*x0 + w1*x1 + ..., left to right (the same floats as micrograd's neuron), with the
+    # inputs laid out (b, w0, ..., w[n-1], x0, ..., x[n-1]); on floats or on rows of arrays.
+    n, odd = divmod(len(xs) - 1, 2)
+    if odd:
+        raise TypeError(f"affine takes a bias, n weights and n inputs, got {len(xs)} inputs")
+    return functools.reduce(operator.add, map(operator.mul, xs[1 : n + 1], xs[n + 1 :]), xs[0])
 
 
 def _affine_partials(out: Number, xs: tuple[Number, ...], arg: Any) -> tuple[Number, ...]:
-    ds = list(xs)  # (b, w0, x0, w1, x1, ...) -> (1, x0, w0, x1, w1, ...): pairs swapped
-    ds[0] = 1.0
-    ds[1::2] = xs[2::2]
-    ds[2::2] = xs[1::2]
-    return tuple(ds)
+    n = (len(xs) - 1) // 2  # d/db = 1, d/dw_i = x_i, d/dx_i = w_i
+    xs = tuple(xs)
+    return (1.0,) + xs[n + 1 :] + xs[1 : n + 1]
 
 
 def _affine_formula(ps: Sequence[str], arg: Any = None) -> str:
-    return " + ".join([ps[0]] + [f"{ps[i]}*{ps[i + 1]}" for i in range(1, len(ps), 2)])
+    n = (len(ps) - 1) // 2
+    return " + ".join([ps[0]] + [f"{ps[1 + i]}*{ps[1 + n + i]}" for i in range(n)])
 
 
 def _affine_local(i: int, ps: Sequence[str]) -> str:
-    if i == 0:
-        return "1"
-    return ps[i + 1] if i % 2 == 1 else ps[i - 1]
+    n = (len(ps) - 1) // 2
+    return "1" if i == 0 else ps[i + n] if i <= n else ps[i - n]
+
+
+_JS_HALF = "(X.length - 1) / 2"
+_JS_AFFINE = f"X.slice(1, 1 + {_JS_HALF}).reduce((s, w, j) => s + w * X[1 + {_JS_HALF} + j], X[0])"
 
 
 add_row(Op("sum", -1, _sum, lambda o, xs, a: _ONE * len(xs), _sum, "x0 + x1 + ... (n-ary)",
            symbol="+", formula=lambda ps, a=None: " + ".join(ps), local=(lambda i, ps: "1",),
            micrograd="+", js=("X.reduce((s, v) => s + v)", "1")))  # fmt: skip
+# affine's inputs are (b, w0, ..., w[n-1], x0, ..., x[n-1]): an odd number, 1 + 2n.
 add_row(Op("affine", -1, _affine, _affine_partials, _affine,
-           "b + w0*x0 + w1*x1 + ... (n-ary): a neuron's weighted sum", symbol="affine",
-           formula=_affine_formula, local=(_affine_local,), micrograd="+",
-           js=("X.reduce((s, v, i) => (i % 2 ? s + v * X[i + 1] : s), X[0])",
-               "(i === 0 ? 1 : i % 2 ? X[i + 1] : X[i - 1])")))  # fmt: skip
+           "b + w0*x0 + w1*x1 + ... (n-ary, inputs b, weights, then x): a neuron's weighted sum",
+           symbol="affine", formula=_affine_formula, local=(_affine_local,), micrograd="+",
+           js=(_JS_AFFINE, f"(i === 0 ? 1 : i <= {_JS_HALF} ? X[i + {_JS_HALF}] : "
+                           f"X[i - {_JS_HALF}])")))  # fmt: skip
 
 
 def _extreme(pick: Callable[[Sequence[float]], float], better: Callable) -> tuple[Callable, ...]:
