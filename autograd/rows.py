@@ -628,21 +628,20 @@ def _js_first(better: str) -> str:
     return f"(i === {first} ? 1 : 0)"
 
 
-_max, _max_partials = _extreme(max, lambda a, b: a > b)
-_min, _min_partials = _extreme(min, lambda a, b: a < b)
+def _extreme_row(name: str, pick: Callable, better: Callable, sign: str, words: tuple) -> Op:
+    forward, partials = _extreme(pick, better)
+    most, extreme = words
+    return Op(name, -1, forward, partials, forward,
+              f"the {most} of the inputs (n-ary); gradient to the first {extreme}",
+              symbol=name, formula=lambda ps, a=None: f"{name}({', '.join(ps)})",
+              local=(lambda i, ps: f"(1 if {ps[i]} is the first {extreme} else 0)",),
+              method=True, ufuncs=(extreme,), smooth=False,
+              js=(f"X.reduce((m, v) => (m !== m || m {sign} v || m === v ? m : v))",
+                  _js_first(sign)))  # fmt: skip
+
 
 # n-ary maximum and minimum: a.max(b), autograd.max(*xs), np.maximum. Also for numerical
 # stability: the shift of softmax and logsumexp is part of the graph, so a compiled program
 # recomputes it for every replayed input.
-add_row(Op("max", -1, _max, _max_partials, _max, "the largest of the inputs (n-ary); gradient "
-           "to the first maximum", symbol="max", formula=lambda ps, a=None: f"max({', '.join(ps)})",
-           local=(lambda i, ps: f"(1 if {ps[i]} is the first maximum else 0)",), method=True,
-           ufuncs=("maximum",), smooth=False,
-           js=("X.reduce((m, v) => (m !== m || m > v || m === v ? m : v))",
-               _js_first(">"))))  # fmt: skip
-add_row(Op("min", -1, _min, _min_partials, _min, "the smallest of the inputs (n-ary); gradient "
-           "to the first minimum", symbol="min", formula=lambda ps, a=None: f"min({', '.join(ps)})",
-           local=(lambda i, ps: f"(1 if {ps[i]} is the first minimum else 0)",), method=True,
-           ufuncs=("minimum",), smooth=False,
-           js=("X.reduce((m, v) => (m !== m || m < v || m === v ? m : v))",
-               _js_first("<"))))  # fmt: skip
+add_row(_extreme_row("max", max, lambda a, b: a > b, ">", ("largest", "maximum")))
+add_row(_extreme_row("min", min, lambda a, b: a < b, "<", ("smallest", "minimum")))
