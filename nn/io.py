@@ -252,7 +252,7 @@ def to_torch(mlp: MLP) -> Any:
             )
             linear.bias.copy_(torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64))
         modules.append(linear)
-        row = ACTIVATIONS[layer.neurons[0].kind]
+        row = ACTIVATIONS[layer.kind]  # one function per layer, or ValueError
         if row.torch is not None:
             slopes = [n.a.data for n in layer.neurons if n.a is not None]
             modules.append(row.torch(torch.nn, slopes))

@@ -34,10 +34,13 @@ __all__ = ["ACTIVATIONS", "INITS", "Activation", "Module", "Neuron", "Layer", "M
 
 
 def _prelu(z: Value, slope: Value | None) -> Value:
-    # prelu(z) = z for z > 0, slope * z otherwise, written as relu(z) - slope * relu(-z) so the
-    # engine's relu rule gives every derivative (slope included); nn writes none.
+    # prelu(z) = z for z > 0, slope * z otherwise, written as relu(z) + slope * (z - relu(z))
+    # so the engine's relu rule gives every derivative (slope included); nn writes none. At
+    # z = 0 this form gives what torch's PReLU gives: d/dz = slope (relu'(0) = 0) and
+    # d/dslope = min(z, 0) = 0.
     assert slope is not None  # a prelu neuron always has its slope parameter
-    return z.relu() - slope * (-z).relu()
+    r = z.relu()
+    return r + slope * (z - r)
 
 
 def _torch_prelu(tnn: Any, slopes: list[float]) -> Any:
@@ -266,10 +269,8 @@ class Neuron(Module):
     ) -> None:
         count(nin, "nin")
         count(fan_out, "fan_out")
-        if not isinstance(nonlin, bool):
-            raise ValueError(f"nonlin must be True or False, got {shown(nonlin)}")
-        self.nonlin = nonlin
-        self.activation = _check_activation(activation)
+        self.a: Value | None = None
+        self._set_kind(nonlin, activation)
         self.init = _check_init(init)
         source = _make_rng(rng, seed)
         if init == "micrograd":
@@ -280,14 +281,43 @@ class Neuron(Module):
             bound = math.sqrt(6.0 / nin)
         self.w = [Value(source.uniform(-bound, bound)) for _ in range(nin)]
         self.b = Value(0.0)
-        row = ACTIVATIONS[self.kind]
-        self.a: Value | None = None if row.slope_init is None else Value(row.slope_init)
-        self._apply = row.apply
+
+    def _set_kind(self, nonlin: Any, activation: Any) -> None:
+        """Check and apply ``nonlin`` and ``activation``: what the neuron computes, its slope
+        parameter ``a`` (added or dropped as the function needs it), repr and config change
+        together, so a model saved after an assignment loads to the same outputs."""
+        if not isinstance(nonlin, bool):
+            raise ValueError(f"nonlin must be True or False, got {shown(nonlin)}")
+        activation = _check_activation(activation)
+        row = ACTIVATIONS[activation if nonlin else "linear"]
+        if row.slope_init is None:
+            self.a = None
+        elif self.a is None:
+            self.a = Value(row.slope_init)
+        self._nonlin, self._activation, self._apply = nonlin, activation, row.apply
+
+    @property
+    def nonlin(self) -> bool:
+        """micrograd's flag: apply ``activation`` (True) or stay linear; assigning applies it."""
+        return self._nonlin
+
+    @nonlin.setter
+    def nonlin(self, nonlin: bool) -> None:
+        self._set_kind(nonlin, self._activation)
+
+    @property
+    def activation(self) -> str:
+        """The nonlinearity used when ``nonlin`` is True; assigning checks and applies it."""
+        return self._activation
+
+    @activation.setter
+    def activation(self, activation: str) -> None:
+        self._set_kind(self._nonlin, activation)
 
     @property
     def kind(self) -> str:
         """The function actually applied: ``activation`` if ``nonlin`` else "linear"."""
-        return self.activation if self.nonlin else "linear"
+        return self._activation if self._nonlin else "linear"
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
         _check_row(x)
@@ -309,7 +339,8 @@ class Neuron(Module):
 
 
 class Layer(Module):
-    """``nout`` neurons on the same inputs; a layer of one neuron returns a single Value.
+    """``nout`` neurons on the same inputs; a layer of one neuron returns a single Value
+    (micrograd's), which ``MLP`` passes on to the next layer as a row of one.
 
     Keyword arguments go to each ``Neuron`` (``nonlin``, ``activation``, ``init``, ``rng``).
     """
@@ -329,9 +360,23 @@ class Layer(Module):
     def named_parameters(self) -> list[tuple[str, Value]]:
         return _nested("neurons", self.neurons)
 
+    @property
+    def kind(self) -> str:
+        """The function every neuron applies ("relu", "linear", ...). A layer whose neurons
+        were changed one by one to different functions has none: ValueError, since a config
+        (and so a saved file or ``to_torch``) describes a layer by one function."""
+        kinds = _kinds(self)
+        if len(kinds) > 1:
+            raise ValueError(
+                f"{self!r}: its neurons apply different functions ({', '.join(kinds)}); a "
+                f"layer is saved and converted with one (set every neuron's nonlin/activation)"
+            )
+        return kinds[0]
+
     def config(self) -> dict[str, Any]:
         """The architecture (what ``nn.save`` records to rebuild the model)."""
         first = self.neurons[0]
+        _ = self.kind  # refuses a layer whose neurons no config describes
         return {
             "nin": len(first.w),
             "nout": len(self.neurons),
@@ -340,8 +385,12 @@ class Layer(Module):
         }
 
     def __repr__(self) -> str:
-        c = self.config()
-        return f"Layer({c['nin']} -> {c['nout']} {self.neurons[0].kind})"
+        return f"Layer({len(self.neurons[0].w)} -> {len(self.neurons)} {'/'.join(_kinds(self))})"
+
+
+def _kinds(layer: Layer) -> list[str]:
+    """The functions a layer's neurons apply, each once, in neuron order."""
+    return list(dict.fromkeys(n.kind for n in layer.neurons))
 
 
 class MLP(Module):
@@ -377,8 +426,7 @@ class MLP(Module):
             kwargs["rng"] = source
         sz = [nin] + nouts
         last = len(nouts) - 1
-        self.activation = activation
-        self.output_activation = output_activation
+        self._activation = activation  # what a model without hidden layers was built with
         self.layers = [
             Layer(
                 sz[i],
@@ -393,14 +441,33 @@ class MLP(Module):
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
         out: Any = x
         for layer in self.layers:
-            out = layer(out)
+            # A hidden layer of one neuron returns a single Value (micrograd's Layer); the next
+            # layer takes it as a row of one input.
+            out = layer([out] if out.__class__ is Value else out)
         return out
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return _nested("layers", self.layers)
 
+    @property
+    def activation(self) -> str:
+        """What the hidden layers apply, read from their neurons (ValueError if they differ)."""
+        kinds = list(dict.fromkeys(layer.kind for layer in self.layers[:-1]))
+        if len(kinds) > 1:
+            raise ValueError(
+                f"{self!r}: its hidden layers apply different functions ({', '.join(kinds)}); "
+                f"an MLP is saved and converted with one"
+            )
+        return kinds[0] if kinds else self._activation
+
+    @property
+    def output_activation(self) -> str:
+        """What the last layer applies, read from its neurons."""
+        return self.layers[-1].kind
+
     def config(self) -> dict[str, Any]:
-        """The architecture (what ``nn.save`` records to rebuild the model)."""
+        """The architecture (what ``nn.save`` records to rebuild the model), read from the
+        neurons, so it describes what the model computes even after a neuron was changed."""
         return {
             "nin": len(self.layers[0].neurons[0].w),
             "nouts": [len(layer.neurons) for layer in self.layers],
@@ -409,8 +476,7 @@ class MLP(Module):
         }
 
     def __repr__(self) -> str:
-        c = self.config()
-        parts = [str(c["nin"])] + [
-            f"{len(layer.neurons)} {layer.neurons[0].kind}" for layer in self.layers
+        parts = [str(len(self.layers[0].neurons[0].w))] + [
+            f"{len(layer.neurons)} {'/'.join(_kinds(layer))}" for layer in self.layers
         ]
         return f"MLP({' -> '.join(parts)}; {self.num_parameters()} parameters)"
