@@ -21,89 +21,19 @@ from __future__ import annotations
 import functools
 import math
 import random as _random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
 from typing import Any
 
 import autograd
 from autograd import Value
 from autograd.numbers import count, finite, shown
+from nn.activations import ACTIVATIONS, Activation, check_activation
 
 __all__ = ["ACTIVATIONS", "INITS", "Activation", "Module", "Neuron", "Layer", "MLP"]
 
 
-def _prelu(z: Value, slope: Value | None) -> Value:
-    # prelu(z) = z for z > 0, slope * z otherwise, written as relu(z) + slope * (z - relu(z))
-    # so the engine's relu rule gives every derivative (slope included); nn writes none. At
-    # z = 0 this form gives what torch's PReLU gives: d/dz = slope (relu'(0) = 0) and
-    # d/dslope = min(z, 0) = 0.
-    assert slope is not None  # a prelu neuron always has its slope parameter
-    r = z.relu()
-    return r + slope * (z - r)
-
-
-def _torch_prelu(tnn: Any, slopes: list[float]) -> Any:
-    # torch's PReLU takes channels from dim 1, so a single unbatched row (dim 0 only) fails
-    # with several slopes; this one adds the batch dimension around it.
-    import torch
-
-    class PReLU(tnn.PReLU):  # type: ignore[misc, name-defined]
-        def forward(self, x: Any) -> Any:
-            return (
-                super().forward(x.unsqueeze(0)).squeeze(0) if x.dim() == 1 else super().forward(x)
-            )
-
-    act = PReLU(len(slopes), dtype=torch.float64)
-    with torch.no_grad():
-        act.weight.copy_(torch.tensor(slopes, dtype=torch.float64))
-    return act
-
-
-@dataclass(frozen=True)
-class Activation:
-    """One row of the activation table: everything nn knows about an activation.
-
-    ``apply(z, slope)`` maps a neuron's weighted sum to its output (``slope`` is the neuron's
-    trainable parameter, None unless ``slope_init`` is set); ``display`` names it in reprs
-    (micrograd prints ``ReLUNeuron(2)``); ``torch(torch.nn, slopes)`` builds the matching
-    PyTorch module for ``to_torch`` (None: nothing to add).
-    """
-
-    apply: Callable[[Value, Value | None], Value]
-    display: str
-    torch: Callable[[Any, list[float]], Any] | None
-    slope_init: float | None = None
-
-
-# name -> how a neuron applies it. The only list of activations: Neuron, reprs, configs,
-# validation and to_torch all read it.
-ACTIVATIONS: dict[str, Activation] = {
-    "relu": Activation(lambda z, _: z.relu(), "ReLU", lambda tnn, _: tnn.ReLU()),
-    "tanh": Activation(lambda z, _: z.tanh(), "Tanh", lambda tnn, _: tnn.Tanh()),
-    "sigmoid": Activation(lambda z, _: z.sigmoid(), "Sigmoid", lambda tnn, _: tnn.Sigmoid()),
-    "leaky_relu": Activation(  # slope 0.01
-        lambda z, _: z.leaky_relu(), "LeakyReLU", lambda tnn, _: tnn.LeakyReLU(0.01)
-    ),
-    "elu": Activation(lambda z, _: z.elu(), "ELU", lambda tnn, _: tnn.ELU(1.0)),  # alpha 1.0
-    # torch's Softplus returns x itself above `threshold` (default 20, off by e^-20 ~ 2e-9);
-    # at 40 the gap e^-40 is below a float's resolution, so outputs agree to the last bits.
-    "softplus": Activation(
-        lambda z, _: z.softplus(), "Softplus", lambda tnn, _: tnn.Softplus(threshold=40.0)
-    ),
-    "linear": Activation(lambda z, _: z, "Linear", None),
-    # PyTorch's default initial slope for PReLU is 0.25.
-    "prelu": Activation(_prelu, "PReLU", _torch_prelu, slope_init=0.25),
-}
-
 INITS = ("micrograd", "xavier", "kaiming")
-
-
-def _check_activation(activation: Any) -> str:
-    if not isinstance(activation, str) or activation not in ACTIVATIONS:
-        choices = ", ".join(ACTIVATIONS)
-        raise ValueError(f"unknown activation {shown(activation)}; choose one of: {choices}")
-    return activation
 
 
 def _check_init(init: Any) -> str:
@@ -208,6 +138,43 @@ def _neuron_names(nin: int, slope: bool) -> tuple[str, ...]:
     return (*(f"w.{i}" for i in range(nin)), "b", *(("a",) if slope else ()))
 
 
+def _slope(nonlin: Any, activation: Any) -> bool:
+    """Whether a neuron built with these settings has a slope parameter (ValueError if bad)."""
+    if not isinstance(nonlin, bool):
+        raise ValueError(f"nonlin must be True or False, got {shown(nonlin)}")
+    activation = check_activation(activation)
+    return ACTIVATIONS[activation if nonlin else "linear"].slope_init is not None
+
+
+def declared_parameters(kind: str, config: Mapping[str, Any]) -> tuple[int, Iterator[str]]:
+    """How many parameters a saved architecture (``type`` and ``config()``) declares, and
+    their names in ``named_parameters()`` order, from the sizes alone: ``nn.load`` checks a
+    file against them before building anything. ValueError for settings no model has."""
+    if kind == "MLP":
+        nouts = config["nouts"]
+        if not isinstance(nouts, list) or not nouts:
+            raise ValueError(f"nouts must be a non-empty list of layer sizes, got {shown(nouts)}")
+        sizes = [count(n, "every layer size") for n in [config["nin"], *nouts]]
+        last = config["output_activation"]
+        slopes = [_slope(True, config["activation"])] * (len(nouts) - 1)
+        slopes.append(_slope(last != "linear", last))
+        prefixes = [f"layers.{i}.neurons." for i in range(len(nouts))]
+    else:  # a Layer, or a Neuron: a layer of one without the "neurons.0." prefix
+        nout = count(config["nout"], "nout") if kind == "Layer" else 1
+        sizes = [count(config["nin"], "nin"), nout]
+        slopes = [_slope(config["nonlin"], config["activation"])]
+        prefixes = ["neurons." if kind == "Layer" else ""]
+    total = sum(b * (a + 1 + s) for a, b, s in zip(sizes, sizes[1:], slopes))
+
+    def names() -> Iterator[str]:  # made only once the count fits: sizes could be huge
+        for nin, nout, slope, prefix in zip(sizes, sizes[1:], slopes, prefixes):
+            own = _neuron_names(nin, slope)
+            for j in range(nout):  # the cached tuples the model's named_parameters() reuses
+                yield from _prefixed(f"{prefix}{j}.", own) if prefix else own
+
+    return total, names()
+
+
 @functools.lru_cache(maxsize=4096)
 def _prefixed(prefix: str, names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple([prefix + name for name in names])
@@ -288,7 +255,7 @@ class Neuron(Module):
         together, so a model saved after an assignment loads to the same outputs."""
         if not isinstance(nonlin, bool):
             raise ValueError(f"nonlin must be True or False, got {shown(nonlin)}")
-        activation = _check_activation(activation)
+        activation = check_activation(activation)
         row = ACTIVATIONS[activation if nonlin else "linear"]
         if row.slope_init is None:
             self.a = None
@@ -418,8 +385,8 @@ class MLP(Module):
         nouts = list(nouts)
         for n in nouts:
             count(n, "every layer size in nouts")
-        _check_activation(activation)
-        _check_activation(output_activation)
+        check_activation(activation)
+        check_activation(output_activation)
         source = _make_rng(rng, seed)
         kwargs: dict[str, Any] = {"init": init}
         if source is not _random:
