@@ -95,9 +95,10 @@ def _replace(target: Path, data: bytes) -> None:
             if old is None:
                 os.fchmod(f.fileno(), 0o666 & ~_umask())
             else:
-                _keep_owner(f.fileno(), old, real)
-                os.fchmod(f.fileno(), stat.S_IMODE(old.st_mode))  # after chown, which clears
-            os.fsync(f.fileno())  # set-id bits
+                _keep_owner(f.fileno(), old)
+                # The mode after the owner: chown clears the set-id bits.
+                os.fchmod(f.fileno(), stat.S_IMODE(old.st_mode))
+            os.fsync(f.fileno())
         os.replace(tmp, real)
     except BaseException:
         try:
@@ -107,7 +108,8 @@ def _replace(target: Path, data: bytes) -> None:
         raise
 
 
-def _keep_owner(fd: int, old: os.stat_result, real: Path) -> None:
+def _keep_owner(fd: int, old: os.stat_result) -> None:
+    """Give the new file the owner and group of the one it replaces, or refuse the save."""
     now = os.fstat(fd)
     if (now.st_uid, now.st_gid) == (old.st_uid, old.st_gid):
         return
