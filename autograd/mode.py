@@ -30,7 +30,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-__all__ = ["GRAD_MODE", "NUMBER_READS", "enable_grad", "is_grad_enabled", "no_grad"]
+__all__ = ["GRAD_MODE", "NUMBER_READS", "GradMode", "enable_grad", "is_grad_enabled", "no_grad"]
 
 # The mode itself; the engine reads it with GRAD_MODE.get() on every op.
 GRAD_MODE: ContextVar[bool] = ContextVar("autograd_grad_mode", default=True)
