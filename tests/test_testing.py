@@ -257,7 +257,7 @@ def test_plugin_is_declared_as_a_pytest11_entry_point():
 
 def test_custom_op_example_runs(capsys):
     script = runpy.run_path(str(ROOT / "examples" / "custom_op.py"), run_name="custom_op")
-    script["main"](steps=30)
+    script["main"](steps=30, plot=False)
     out = capsys.readouterr().out
     assert "swish: ok" in out and "gelu: ok" in out
     assert "caught: check_op('badgelu') failed the partial check" in out
