@@ -194,6 +194,8 @@ def _nested(field: str, children: Sequence[Module]) -> list[tuple[str, Value]]:
 
 def _check_row(x: Any) -> None:
     """Refuse what has a length but is no row of inputs: a Value, a str, a dict, a set."""
+    if x.__class__ is list or x.__class__ is tuple:
+        return  # the usual rows, at once
     if isinstance(x, Value | str | bytes | Mapping | AbstractSet) or not hasattr(x, "__len__"):
         raise TypeError(
             f"a model's input must be a sequence of numbers or Values, got "
@@ -290,6 +292,10 @@ class Neuron(Module):
         _check_row(x)
         if len(x) != len(self.w):
             raise ValueError(f"{self!r} takes {len(self.w)} inputs, got {len(x)}")
+        return self._forward(x)
+
+    def _forward(self, x: Sequence[Value | float]) -> Value:
+        """The neuron on a row already checked (its layer checks it once for all neurons)."""
         # One fused node, float-identical to micrograd's sum((wi*xi ...), self.b).
         return self._apply(autograd.affine(self.b, self.w, x), self.a)
 
@@ -321,7 +327,10 @@ class Layer(Module):
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
         x = _as_values(x)
-        out = [n(x) for n in self.neurons]
+        for n in self.neurons:
+            if len(n.w) != len(x):
+                raise ValueError(f"{n!r} takes {len(n.w)} inputs, got {len(x)}")
+        out = [n._forward(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
     def named_parameters(self) -> list[tuple[str, Value]]:
