@@ -327,9 +327,9 @@ class Layer(Module):
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
         x = _as_values(x)
-        for n in self.neurons:
-            if len(n.w) != len(x):
-                raise ValueError(f"{n!r} takes {len(n.w)} inputs, got {len(x)}")
+        first = self.neurons[0]
+        if len(first.w) != len(x):  # a neuron put in by hand with another size: affine says so
+            raise ValueError(f"{first!r} takes {len(first.w)} inputs, got {len(x)}")
         out = [n._forward(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
