@@ -12,6 +12,7 @@ import pytest
 from autograd import Value
 from viz.__main__ import main
 from viz.notation import fmt
+from viz_pages import chain_rule, page_data
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,7 +46,8 @@ def test_classic_example_with_no_arguments(capsys, tmp_path, dot):
     assert f"wrote {tmp_path / 'graph.svg'}" in out
     assert f"wrote {tmp_path / 'stepper.html'}" in out
     assert (tmp_path / "graph.svg").read_text().lstrip().startswith("<?xml")
-    assert "dq = dout * z" in (tmp_path / "stepper.html").read_text()
+    data = page_data((tmp_path / "stepper.html").read_text())
+    assert "dq = dout * z = 1 * (-4) = -4" in chain_rule(data)
 
 
 def test_default_out_dir_is_viz_out_in_the_current_directory(capsys, tmp_path, monkeypatch):
@@ -269,7 +271,8 @@ def test_without_dot_the_source_is_written_and_one_line_says_how_to_install(
     assert (tmp_path / "graph.dot").exists() and not (tmp_path / "graph.svg").exists()
     hints = [line for line in out.splitlines() if "apt-get install graphviz" in line]
     assert len(hints) == 1 and "brew install graphviz" in hints[0]
-    assert "dq = dout * z" in (tmp_path / "stepper.html").read_text()
+    data = page_data((tmp_path / "stepper.html").read_text())
+    assert "dq = dout * z = 1 * (-4) = -4" in chain_rule(data)
 
 
 def test_png_and_no_html(capsys, tmp_path, dot):

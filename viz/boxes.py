@@ -35,6 +35,7 @@ __all__ = [
     "op_node",
     "op_text",
     "param_table",
+    "size_problem",
     "stacked_inputs",
     "text_width",
 ]
@@ -101,20 +102,32 @@ def layout_size(nodes: list[Value], names: Names | None = None) -> int:
     return total
 
 
-def check_size(nodes: list[Value], what: str, names: Names | None = None) -> None:
-    """Refuse (one-line ValueError) a picture of ``nodes`` (the boxes drawn) too big for
-    ``dot`` to lay out in a few seconds. Cheap: every picture calls it before any work."""
+def size_problem(nodes: list[Value], names: Names | None = None) -> str:
+    """Why a picture of ``nodes`` (the boxes drawn) is too big for ``dot`` to lay out in a few
+    seconds, in words ('' when it is not)."""
     count = len(nodes)
     if count > MAX_DRAW_NODES:
-        raise ValueError(
-            f"{what}: the graph has {count} nodes, more than {MAX_DRAW_NODES} can be laid out in"
-            " reasonable time (render(root, path, format='dot') still writes the source)"
+        return (
+            f"the graph has {count} nodes (more than {MAX_DRAW_NODES}), too many to draw in"
+            " reasonable time"
         )
     size = layout_size(nodes, names)
     if size > MAX_DRAW_SIZE:
+        return (
+            f"the graph has {count} nodes but long edges (values used far apart; layout size"
+            f" {size} > {MAX_DRAW_SIZE}), too slow to draw"
+        )
+    return ""
+
+
+def check_size(nodes: list[Value], what: str, names: Names | None = None) -> None:
+    """Refuse (one-line ValueError naming ``what``) a picture of ``nodes`` (the boxes drawn)
+    too big for ``dot`` to lay out in a few seconds. Cheap: every picture calls it before any
+    work."""
+    why = size_problem(nodes, names)
+    if why:
         raise ValueError(
-            f"{what}: the graph has {count} nodes but long edges (layout size {size} >"
-            f" {MAX_DRAW_SIZE}), too slow to lay out"
+            f"{what}: {why} (render(root, path, format='dot') still writes the source)"
         )
 
 

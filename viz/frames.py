@@ -17,13 +17,13 @@ from typing import Any
 
 import graphviz
 
-from autograd import OPS, Value
+from autograd import Value
 from viz.boxes import INSTALL_HINT
-from viz.draw import as_root, digraph
+from viz.draw import as_root, check_size, digraph
 from viz.expr import one_line
 from viz.stepper import Stepper
 from viz.steps import edge_labels as _edge_labels
-from viz.steps import flow_label, texts_at_start, widths
+from viz.steps import edge_roles, flow_label, texts_at_start, widths
 from viz.steps import page_data as _page_data
 
 __all__ = [
@@ -93,11 +93,7 @@ def frames(s: Stepper) -> list[graphviz.Digraph]:
     data = _page_data(t, s.ids)
     boxes = {i: n for n, i in s.ids.items()}
     texts = {n: list(v) for n, v in texts_at_start(t).items()}
-    roles = {}
-    for n in t.forward:
-        row = OPS.get(n.op)
-        for i, role in enumerate(row.roles if row is not None else ()):
-            roles[f"v{s.ids[n]}_e{i}"] = role
+    roles = edge_roles(t, s.ids)
     out = []
     for k, step in enumerate(data["steps"]):
         for box, col, new, _ in step[2]:
@@ -137,6 +133,7 @@ def export_steps(
     constants: str = "op",
     rankdir: str = "LR",
     dpi: int = 0,
+    trace: Any = None,
 ) -> list[Path]:
     """Write one picture per step of the stepper page for ``root`` (forward steps and backward
     steps, the same content as the page) into ``folder``: ``step-000.svg``, ``step-001.svg``,
@@ -144,7 +141,8 @@ def export_steps(
     one multi-page ``steps.pdf`` to present directly. All frames come from one layout: every
     box is at the same place in every frame. Returns the paths written. A graph too big to
     lay out, or whose frames would be too many (boxes * steps > :data:`MAX_FRAMES_WORK`), is
-    refused with a one-line ValueError before any work.
+    refused with a one-line ValueError before any work. ``trace`` (from
+    :func:`viz.trace.trace`) reuses a trace already made.
 
     >>> import tempfile
     >>> x, y, z = Value(-2.0, "x"), Value(5.0, "y"), Value(-4.0, "z")
@@ -161,8 +159,12 @@ def export_steps(
         raise ValueError(f"export_steps: dpi must be a whole number from 1 to 1200, got {dpi!r}")
     if isinstance(folder, str) and not folder.strip():
         raise ValueError("export_steps: the folder is empty")
+    if trace is None:
+        trace = _trace(root, params, constants)
+    else:
+        check_size(trace.shown, "export_steps", trace.names)
     s = Stepper(root, params=params, title=title, constants=constants, rankdir=rankdir,
-                trace=_trace(root, params, constants))  # fmt: skip
+                trace=trace)  # fmt: skip
     _check_work(s, "export_steps")
     pictures = frames(s)
     out = Path(folder)

@@ -101,7 +101,7 @@ g.cluster > text, g.node[id*="g"] { cursor: pointer; }
 <button id="zoom-out" type="button" title="zoom out (-)">&minus;</button>
 <button id="zoom-in" type="button" title="zoom in (+)">+</button>
 <button id="fit" type="button" title="the whole picture (0); the next step comes back">Fit</button>
-<button id="full" type="button" title="full screen (f)">&#x26F6;</button>
+<button id="full" type="button" title="full screen (f)">Full screen</button>
 <button id="keys" type="button" title="every key (?)">?</button>
 </span>
 </div>

@@ -203,9 +203,10 @@ SCRIPT = r"""
   // -- the camera: the current step's box readable from the back row -------------------------
   function zoomed() { return (window.devicePixelRatio || 1) / dpr0; }
   function readable() {
-    // about 2.7% of the window's height (at the zoom the page opened with), at least 20 px:
-    // browser zoom makes the text larger, never smaller
-    return Math.max(20, 0.027 * window.innerHeight * zoomed()) / FONT;
+    // text the back row reads: 21 px, more on a bigger window (at the zoom the page opened
+    // with, so that browser zoom makes the text larger, never smaller)
+    var z = zoomed();
+    return Math.max(21, 0.0275 * window.innerHeight * z, 0.0142 * window.innerWidth * z) / FONT;
   }
   function place(glide) {
     stage.classList.toggle("glide", !!glide);

@@ -29,7 +29,7 @@ from viz.draw import MissingDotWarning, as_root, digraph, stacked_inputs
 from viz.expr import one_line
 from viz.names import clean
 from viz.page import PAGE
-from viz.steps import edge_labels, page_data, texts_at_start, widths
+from viz.steps import edge_labels, edge_roles, page_data, texts_at_start, widths
 from viz.trace import Trace, expression_text, page_title, trace
 
 __all__ = [
@@ -81,9 +81,10 @@ def _points(text: str) -> list[tuple[float, float]]:
     return [tuple(map(float, p.split(",")[:2])) for p in text.split()]  # type: ignore[misc]
 
 
-def _mark_edge(g: ET.Element) -> None:
+def _mark_edge(g: ET.Element, roles: Mapping[str, str]) -> None:
     """Tell an edge's two arrowheads apart (class ``head`` at the head, ``tail`` at the tail,
-    so the script shows the one the value flows to) and give its label the id ``{edge}-t``."""
+    so the script shows the one the value flows to) and give its label the id ``{edge}-t``
+    and, as ``data-role``, what it says on forward steps (its input's role, or nothing)."""
     path = g.find(_Q + "path")
     if path is None:
         return
@@ -100,12 +101,17 @@ def _mark_edge(g: ET.Element) -> None:
     label = g.find(_Q + "text")
     if label is not None:
         label.set("id", g.get("id", "") + "-t")
-        label.set("data-role", label.text or "")
-        label.text = ""
+        role = roles.get(g.get("id", ""), "")
+        label.set("data-role", role)
+        label.text = role
 
 
-def _svg(picture: graphviz.Digraph, cells: Mapping[str, Sequence[str]],
-         rows: Mapping[str, Sequence[str]] = ()) -> str:  # type: ignore[assignment]  # fmt: skip
+def _svg(
+    picture: graphviz.Digraph,
+    cells: Mapping[str, Sequence[str]],
+    rows: Mapping[str, Sequence[str]],
+    roles: Mapping[str, str],
+) -> str:
     """Lay the picture out once and mark it up for the script: the texts of box ``b`` (a key
     of ``cells``) are centred in their cells and given the ids ``cells[b]`` in order (``v3-1``
     data, ``v3-2`` grad), the box's fill the id ``b-bg``, each row of a box of rows (``rows``)
@@ -117,7 +123,7 @@ def _svg(picture: graphviz.Digraph, cells: Mapping[str, Sequence[str]],
     for g in tree.iter(_Q + "g"):
         gid = g.get("id", "")
         if g.get("class") == "edge":
-            _mark_edge(g)
+            _mark_edge(g, roles)
             continue
         if g.get("class") != "node" or gid not in cells:
             continue
@@ -224,6 +230,11 @@ class Stepper:
                 f" opens collapsed, each of the {word} drawn as one box (All values shows every"
                 " box; click a box to see it in full)."
             )
+        if n > COLLAPSE_ABOVE:
+            return (
+                f"{n} boxes are more than {COLLAPSE_ABOVE} can be read at once: the view"
+                " follows the current step; 0 or Fit shows the whole picture."
+            )
         return ""
 
     def html(self) -> str:
@@ -289,7 +300,8 @@ class Stepper:
         pictures, views = self._pictures()
         note = ""
         try:
-            svgs = [_svg(pic, cells, rows) for pic, cells, rows in pictures]
+            roles = edge_roles(self.trace, self.ids)
+            svgs = [_svg(pic, cells, rows, roles) for pic, cells, rows in pictures]
         except graphviz.ExecutableNotFound:
             warnings.warn(
                 f"graphviz's `dot` was not found, so the stepper has no picture: {INSTALL_HINT}",

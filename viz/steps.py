@@ -19,6 +19,7 @@ __all__ = [
     "UNKNOWN",
     "SO_FAR",
     "edge_labels",
+    "edge_roles",
     "flow_label",
     "flow_text",
     "grad_text",
@@ -86,12 +87,20 @@ def edge_labels(t: Trace, ids: dict[Value, int]) -> dict[str, str]:
             text = flow_text(f)
             if len(text) > len(out.get(key, "")):
                 out[key] = text
-    for node in t.forward:  # an input's role (base, exponent) shows on forward steps
+    for key, role in edge_roles(t, ids).items():
+        if len(role) > len(out.get(key, "")):
+            out[key] = role
+    return out
+
+
+def edge_roles(t: Trace, ids: dict[Value, int]) -> dict[str, str]:
+    """What input edges say on forward steps: the input's role where the op's row names one
+    (``base``, ``exponent``), by edge id."""
+    out = {}
+    for node in t.forward:
         row = OPS.get(node.op)
         for i, role in enumerate(row.roles if row is not None else ()):
-            key = f"v{ids[node]}_e{i}"
-            if key in out and len(role) > len(out[key]):
-                out[key] = role
+            out[f"v{ids[node]}_e{i}"] = role
     return out
 
 

@@ -107,10 +107,12 @@ def trace(
     constants: str = "op",
     names: Names | None = None,
     what: str = "trace",
+    check: bool = True,
 ) -> Trace:
     """The engine's reverse pass on ``root`` with the words of every step; no ``.grad`` is
-    touched (``autograd.reverse`` returns the gradients instead). The picture's size is
-    checked first (:func:`viz.draw.check_size`, one-line ValueError naming ``what``).
+    touched (``autograd.reverse`` returns the gradients instead). Unless ``check`` is False,
+    the picture's size is checked first (:func:`viz.draw.check_size`, a one-line ValueError
+    naming ``what``), before the reverse pass.
 
     >>> from viz.notation import fmt
     >>> x, y, z = Value(-2.0, "x"), Value(5.0, "y"), Value(-4.0, "z")
@@ -122,7 +124,8 @@ def trace(
     names = names if names is not None else Names(root, params=params, constants=constants)
     t = Trace(root, names.nodes, names)
     t.shown = [n for n in names.nodes if names.shown(n)]
-    check_size(t.shown, what, names)
+    if check:
+        check_size(t.shown, what, names)
     t.forward = [n for n in t.shown if n.parents]
     steps: list[Step] = []
     final = reverse(root, steps=steps)
