@@ -107,11 +107,11 @@ def test_fragment_opens_that_step_and_values_fill_in(browser, page):
     assert browser.find_element(By.ID, "slider").get_attribute("value") == "7"
     assert all(line in text(browser, "explain") for line in texts[2])
     assert browser.find_elements(By.CSS_SELECTOR, '#picture polygon[fill="#ffe34d"]')
-    svg = browser.find_element(By.CSS_SELECTOR, "#picture svg").text
+    svg = browser.find_element(By.CSS_SELECTOR, "#picture svg").get_attribute("textContent")
     assert "grad 1" in svg and "data ?" not in svg
     browser.get(url + "#step=0")
     browser.refresh()
-    svg = browser.find_element(By.CSS_SELECTOR, "#picture svg").text
+    svg = browser.find_element(By.CSS_SELECTOR, "#picture svg").get_attribute("textContent")
     assert "data ?" in svg and "grad ?" in svg and "data -2" in svg
 
 
@@ -257,7 +257,7 @@ def test_each_picture_keeps_its_boxes_fixed_when_switching_and_stepping(browser,
     go_to(browser, 1)
     lit = browser.execute_script(
         "var d = JSON.parse(document.getElementById('steps').textContent);"
-        "var box = d.views[1].owner[d.steps[1].lit];"
+        "var box = d.views[1].owner[d.steps[1][0]];"
         "return [d.views[1].boxes[box], document.getElementById(box + '-bg').getAttribute('fill')];"
     )
     assert lit == ["L0.N0", "#ffe34d"]

@@ -2,8 +2,9 @@
 presenter keys. It reads the JSON made by :func:`viz.steps.page_data` and writes each step's
 explanation from that data (names, words and the engine's numbers) as the Python notation
 does. Hooks for tests and tools: ``document.body.dataset.step`` (the step on screen) and
-``.current`` (the id of the SVG element drawing the current step's box); labels that show
-what an edge carries on a backward step have the class ``flow``."""
+``.current`` (the id of the SVG element drawing the current step's box), ``.moving`` while the
+camera glides; labels that show what an edge carries on a backward step have the class
+``flow``."""
 
 from __future__ import annotations
 
@@ -208,9 +209,19 @@ SCRIPT = r"""
     var z = zoomed();
     return Math.max(21, 0.0275 * window.innerHeight * z, 0.0142 * window.innerWidth * z) / FONT;
   }
+  var still = null;
   function place(glide) {
-    stage.classList.toggle("glide", !!glide);
-    stage.style.transform = "translate(" + cam.x + "px," + cam.y + "px) scale(" + cam.s + ")";
+    // glide: a smooth pan (body.dataset.moving is set until it ends)
+    var to = "translate(" + cam.x + "px," + cam.y + "px) scale(" + cam.s + ")";
+    glide = glide && stage.dataset.at !== to;
+    stage.classList.toggle("glide", glide);
+    if (still !== null) window.clearTimeout(still);
+    if (glide) {
+      body.dataset.moving = "1";
+      still = window.setTimeout(function () { delete body.dataset.moving; }, GLIDE + 60);
+    } else delete body.dataset.moving;
+    stage.style.transform = to;
+    stage.dataset.at = to;
     stage.dataset.scale = String(cam.s);
     stage.dataset.view = views[active].key;
   }
