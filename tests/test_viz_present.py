@@ -10,11 +10,11 @@ import re
 import time
 
 import pytest
+from viz_pages import PAGES
 
 from viz import Stepper
 from viz.notation import fmt
 from viz.steps import flow_text
-from viz_pages import PAGES
 
 # The smallest text the back row reads (font size times the picture's scale), per window.
 NEED = {(1280, 800): 20.0, (1920, 1080): 26.0}

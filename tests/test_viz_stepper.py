@@ -9,13 +9,13 @@ import random
 import re
 
 import pytest
+from viz_pages import chain_rule, page_data
 
 import nn
 from autograd import Value, backward_steps
 from viz import MissingDotWarning, Stepper, backprop_frames, stepper_html
 from viz.notation import Names, chain_lines, fmt, graph_nodes
 from viz.stepper import trace
-from viz_pages import chain_rule, page_data
 
 
 def classic():
@@ -89,6 +89,12 @@ def test_export_steps_writes_every_step_from_one_layout(dot, tmp_path):
         boxes = [i for i in pinned[k] if not re.search(r"_(e\d+|o)$", i)]
         assert svg.count('class="node"') == len(boxes)
     assert "data ?" in paths[0].read_text() and "data ?" not in paths[-1].read_text()
+    drawn = [  # where each box is drawn in each file: its id and its first outline
+        re.findall(r'<g id="(v\d+(?:_op|_in)?)" class="node">.*?points="([^"]+)"',
+                   p.read_text(), re.S)  # fmt: skip
+        for p in paths
+    ]
+    assert len(drawn[0]) > 10 and all(d == drawn[0] for d in drawn)
     pdf = viz.export_steps(loss, tmp_path / "pdf", format="pdf", params=model)
     data = pdf[0].read_bytes()
     assert pdf[0].name == "steps.pdf" and data.startswith(b"%PDF")

@@ -21,8 +21,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parents[1]), str(HERE.parent)]
 
-from viz import Stepper  # noqa: E402
 from viz_pages import PAGES  # noqa: E402
+
+from viz import Stepper  # noqa: E402
 
 SIZES = ((1280, 800), (1920, 1080))
 
