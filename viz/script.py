@@ -274,6 +274,10 @@ SCRIPT = r"""
         y = vh / 2 - s * (box.y0 + box.y1) / 2;
       }
     }
+    if (current === 0 && box) {  // step 0: from the inputs on, where reading starts
+      x = clampAxis(PAD, W * s, vw);
+      if (!inside(box, s, x, y, 0)) x = vw / 2 - s * (box.x0 + box.x1) / 2;
+    }
     cam = { s: s, x: x, y: y };
     place(glide);
   }
