@@ -25,6 +25,7 @@ __all__ = [
     "PNG_DPI",
     "box_label",
     "check_size",
+    "too_big",
     "draw_order",
     "groups",
     "input_order",
@@ -100,6 +101,29 @@ def layout_size(nodes: list[Value], names: Names | None = None) -> int:
         first = min(ranks)
         total += sum(r - first for r in ranks)
     return total
+
+
+# A graph of more nodes than this is refused before anything else is made: even with every
+# constant folded its picture would have far more than MAX_DRAW_NODES boxes.
+MAX_GRAPH_NODES = 20 * MAX_DRAW_NODES
+
+
+def too_big(root: Value, what: str) -> None:
+    """Refuse at once (one-line ValueError naming ``what``) a graph of more than
+    :data:`MAX_GRAPH_NODES` nodes, counting no further than that."""
+    seen: set[Value] = {root}
+    stack = [root]
+    while stack:
+        for p in stack.pop().parents:
+            if p not in seen:
+                seen.add(p)
+                stack.append(p)
+                if len(seen) > MAX_GRAPH_NODES:
+                    raise ValueError(
+                        f"{what}: the graph has more than {MAX_GRAPH_NODES} nodes, far more"
+                        f" than {MAX_DRAW_NODES} can be laid out in reasonable time"
+                        " (render(root, path, format='dot') still writes the source)"
+                    )
 
 
 def size_problem(nodes: list[Value], names: Names | None = None) -> str:

@@ -72,7 +72,8 @@ def _parser() -> argparse.ArgumentParser:
         (" 'tanh(a * b + c)' a=0.5 b=-1 c=2", "an expression and its inputs"),
         (" 'log(x) * y' x=2 y=3 --check", "with a gradient check"),
         (" --format png --out pictures", "PNG pictures into pictures/"),
-        (" 'tanh(w*x + b)' w=2 x=1 b=0 --params w,b --frames", "w, b as parameters; slides"),
+        (" 'w*x+b' w=2 x=1 b=3 --params w,b", "w and b as parameters"),
+        (" --frames --format pdf", "slides: one page per step"),
     ]
     width = max(len(prog + args) for args, _ in examples)
     signatures = [f.signature for f in FUNCTIONS.values()]

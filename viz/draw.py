@@ -39,6 +39,7 @@ from viz.boxes import (
     param_table,
     stacked_inputs,
     text_width,
+    too_big,
 )
 from viz.expr import one_line
 from viz.names import Names, fmt
@@ -257,6 +258,7 @@ def draw(
         picture = draw_failure(root, rankdir=rankdir)
     else:
         root = as_root(root, "draw")
+        too_big(root, "draw")
         names = Names(root, params=params, constants=constants)
         check_size([n for n in names.nodes if names.shown(n)], "draw", names)
         if highlight is None:
@@ -315,6 +317,8 @@ def render(
             _check_picture(graph)
     else:
         root = as_root(root, "render")
+        if format != "dot":
+            too_big(root, "render")
         names = Names(root, params=params)
         if format != "dot":
             check_size([n for n in names.nodes if names.shown(n)], "render", names)

@@ -166,8 +166,7 @@ class Names:
         self.top = self.alias.get(root, root)  # the node drawn as the output
         self.group: dict[Value, str] = _groups(self) if self.params else {}
         self.sample = _samples(self) if self.group else {}
-        self._names: dict[Value, str] = {}
-        self._name_all()
+        self._names: dict[Value, str] = {}  # made at the first look-up (a size check needs none)
 
     def _fold(self) -> None:
         nary = {p for n in self.nodes if n.parents and _arity(n) == -1 for p in n.parents}
@@ -212,6 +211,7 @@ class Names:
 
     def _name_all(self) -> None:
         used: set[str] = set()
+        self._names = {}
         for node in self.nodes:
             if node in self.alias:
                 continue
@@ -225,7 +225,8 @@ class Names:
                     name = f"{name}{k}"
                 self._names[node] = name
                 used.add(name)
-        self._name_groups(used)
+        if self.group:
+            self._name_groups(used)
         letters: dict[int | None, Iterable[str]] = {}
         counter = 0
         for node in self.nodes:
@@ -278,6 +279,8 @@ class Names:
                 self._names[n] = name
 
     def __getitem__(self, node: Value) -> str:
+        if not self._names:
+            self._name_all()
         return self._names[node]
 
     def shown_as(self, node: Value) -> Value:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from autograd import Step, Value, reverse
+from viz.boxes import too_big
 from viz.draw import as_root, check_size
 from viz.notation import Names, chain_line, chain_terms, clean, formula, formula_with
 
@@ -121,6 +122,8 @@ def trace(
     (['-4', '-4', '3'], 0.0, 2)
     """
     root = as_root(root, what)
+    if check and names is None:
+        too_big(root, what)
     names = names if names is not None else Names(root, params=params, constants=constants)
     t = Trace(root, names.nodes, names)
     t.shown = [n for n in names.nodes if names.shown(n)]
