@@ -5,6 +5,7 @@ place; plain-number inputs are shown."""
 from __future__ import annotations
 
 import pytest
+from viz_pages import lecture_net
 
 import autograd
 import nn
@@ -12,7 +13,6 @@ from autograd import OPS, Value
 from viz import Stepper, draw
 from viz.names import Names
 from viz.trace import trace
-from viz_pages import lecture_net
 
 
 def shown_ops(root: Value, **kw) -> list[str]:

@@ -90,8 +90,11 @@ def test_export_steps_writes_every_step_from_one_layout(dot, tmp_path):
         assert svg.count('class="node"') == len(boxes)
     assert "data ?" in paths[0].read_text() and "data ?" not in paths[-1].read_text()
     drawn = [  # where each box is drawn in each file: its id and its first outline
-        re.findall(r'<g id="(v\d+(?:_in)?)" class="node">(?:(?!</g>).)*?points="([^"]+)"',
-                   p.read_text(), re.S)  # fmt: skip
+        re.findall(
+            r'<g id="(v\d+(?:_in)?)" class="node">(?:(?!</g>).)*?points="([^"]+)"',
+            p.read_text(),
+            re.S,
+        )  # fmt: skip
         for p in paths
     ]
     assert len(drawn[0]) > 10 and all(d == drawn[0] for d in drawn)

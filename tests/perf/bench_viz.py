@@ -21,8 +21,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parents[1]), str(HERE.parent)]
 
-from viz import stepper_html  # noqa: E402
 from viz_pages import PAGES  # noqa: E402
+
+from viz import stepper_html  # noqa: E402
 
 ROUNDS = 7
 LABELS = {
