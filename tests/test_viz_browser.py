@@ -158,11 +158,12 @@ def test_zoom_buttons_change_the_scale(browser, page):
     before = scale()
     browser.find_element(By.ID, "zoom-in").click()
     assert scale() == pytest.approx(before * 1.25)
-    browser.find_element(By.ID, "zoom-out").click()
-    browser.find_element(By.ID, "zoom-out").click()
-    assert scale() == pytest.approx(before * 0.8)
-    browser.find_element(By.ID, "fit").click()
-    assert scale() > 0
+    for _ in range(5):  # zooming out stops at the size the back row reads
+        browser.find_element(By.ID, "zoom-out").click()
+    readable = scale()
+    assert readable * 11 >= 20 and readable <= before
+    browser.find_element(By.ID, "fit").click()  # the whole picture may be smaller
+    assert 0 < scale() <= readable
 
 
 def test_play_advances_by_itself(browser, page):

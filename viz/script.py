@@ -175,6 +175,9 @@ SCRIPT = r"""
     if (i < 0) return [];
     var region = [$(ownerOf(k, i))];
     fillBox(region[0]);
+    // core: what must be seen together if the whole region cannot be: the box, its op and
+    // the labels of what flows
+    region.core = [region[0], $(ownerOf(k, i) + "_op")];
     var byKey = {};
     (edgesOf[k][i] || []).forEach(function (e) { byKey[e[0]] = $(e[1]); });
     if (st[1] === "f") {
@@ -195,6 +198,7 @@ SCRIPT = r"""
         dressed.push([t, "text", null]);
         t.textContent = flowText(f);
         dress(t, "class", "flow");
+        region.core.push(t);
       }
       dress($(views[k].prefix + "v" + f[1] + "-2"), "class", "got");
     });
@@ -264,15 +268,31 @@ SCRIPT = r"""
     var vw = viewport.clientWidth, vh = viewport.clientHeight;
     var x = clampAxis(cam.x * s / cam.s, W * s, vw), y = clampAxis(cam.y * s / cam.s, H * s, vh);
     var box = bounds(region.slice(0, 1)), all = bounds(region) || box;
-    if (box && !(inside(all, s, x, y, PAD) && s === cam.s)) {
-      var r = (all.x1 - all.x0) * s + 2 * PAD <= vw && (all.y1 - all.y0) * s + 2 * PAD <= vh
-        ? all : box;
-      x = clampAxis(vw / 2 - s * (r.x0 + r.x1) / 2, W * s, vw);
-      y = clampAxis(vh / 2 - s * (r.y0 + r.y1) / 2, H * s, vh);
-      if (!inside(box, s, x, y, 0)) {  // the box itself always wholly in view
-        x = vw / 2 - s * (box.x0 + box.x1) / 2;
-        y = vh / 2 - s * (box.y0 + box.y1) / 2;
+    var core = bounds(region.core || []) || box, same = s === cam.s;
+    var fits = function (r) {
+      return (r.x1 - r.x0) * s + 2 * PAD <= vw && (r.y1 - r.y0) * s + 2 * PAD <= vh;
+    };
+    if (box && fits(all)) {
+      if (!(same && inside(all, s, x, y, PAD))) {
+        x = vw / 2 - s * (all.x0 + all.x1) / 2;
+        y = vh / 2 - s * (all.y0 + all.y1) / 2;
       }
+    } else if (box) {
+      // too much to see at once: the box with its op and labels, placed on the side the
+      // graph flows to, so the inputs it reads from (or passes back to) get the most room
+      var r = fits(core) ? core : box;
+      if (!(same && inside(r, s, x, y, PAD))) {
+        var end = { LR: [vw - PAD - s * r.x1, null], RL: [PAD - s * r.x0, null],
+                    TB: [null, vh - PAD - s * r.y1], BT: [null, PAD - s * r.y0] }[data.rankdir];
+        x = end && end[0] !== null ? end[0] : vw / 2 - s * (r.x0 + r.x1) / 2;
+        y = end && end[1] !== null ? end[1] : vh / 2 - s * (r.y0 + r.y1) / 2;
+      }
+    }
+    x = clampAxis(x, W * s, vw);
+    y = clampAxis(y, H * s, vh);
+    if (box && !inside(box, s, x, y, 0)) {  // the box itself always wholly in view
+      x = vw / 2 - s * (box.x0 + box.x1) / 2;
+      y = vh / 2 - s * (box.y0 + box.y1) / 2;
     }
     if (current === 0 && box) {  // step 0: from the inputs on, where reading starts
       x = clampAxis(PAD, W * s, vw);
@@ -289,7 +309,8 @@ SCRIPT = r"""
     place(false);
   }
   function zoomAt(factor, cx, cy) {
-    var s = Math.max(fitScale() / zoomed(), Math.min(12, cam.s * factor));
+    // never below the readable size (the whole picture is one key away: 0 or Fit)
+    var s = Math.max(Math.min(readable(), cam.s), Math.min(12, cam.s * factor));
     cam = { s: s, x: cx - (cx - cam.x) * (s / cam.s), y: cy - (cy - cam.y) * (s / cam.s) };
     chosen = s >= readable() ? s : 0;
     place(false);

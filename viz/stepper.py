@@ -320,6 +320,7 @@ class Stepper:
         data = page_data(self.trace, self.ids)
         data["views"] = views[: len(svgs)] if svgs else []
         data["view"] = 1 if self.collapsed and len(svgs) > 1 else 0
+        data["rankdir"] = self.rankdir
         shown = data["view"]
         view_html = "".join(
             f'<div class="view" id="view-{views[k]["key"]}"{"" if k == shown else " hidden"}>'
