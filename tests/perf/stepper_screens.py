@@ -4,10 +4,11 @@
 
 For each page of tests/viz_pages.py, at 1280x800 and 1920x1080 (headless Chromium, default
 zoom), writes PNGs at the start, mid-forward, the first backward step and the last step, then
-steps through every step (at most 40 spread over the page) and prints the smallest on-screen
-size of the current box's text (font size times the picture's scale), whether that box was
-wholly inside the picture area every time, the explanation's font size, and the page's build
-time and size. Needs chromium and chromedriver (apt-get install chromium chromium-driver).
+steps through every step (at most 40 spread over the page) in every picture of the page (All
+values, Neurons, Layers) and prints the smallest on-screen size of the current box's text
+(font size times the picture's scale), whether that box was wholly inside the picture area
+every time, the explanation's font size, and the page's build time and size. Needs chromium
+and chromedriver (apt-get install chromium chromium-driver).
 """
 
 from __future__ import annotations
@@ -103,12 +104,18 @@ def shoot_and_measure(driver, name, path, s, out, width, height) -> None:  # noq
     if len(every) > 40:
         every = sorted({round(1 + k * (s.total - 1) / 39) for k in range(40)})
     sizes, inside, explain = [], True, 0.0
-    for step in every:
-        go(driver, step)
-        px, ok, explain, _ = driver.execute_script(MEASURE)
-        if px is not None:
-            sizes.append(px)
-        inside = inside and ok
+    for view in range(len(s.views) + 1 if s.views else 1):  # every picture of the page
+        driver.execute_script(
+            "var b = document.querySelector('#views button[data-view=\"' + arguments[0] +"
+            " '\"]'); if (b) b.click();",
+            view,
+        )
+        for step in every:
+            go(driver, step)
+            px, ok, explain, _ = driver.execute_script(MEASURE)
+            if px is not None:
+                sizes.append(px)
+            inside = inside and ok
     print(f"| {name} | {width}x{height} | {min(sizes):.1f} | {inside} | {explain:.1f} |")
 
 
