@@ -166,15 +166,16 @@ def export_steps(
     s = Stepper(root, params=params, title=title, constants=constants, rankdir=rankdir,
                 trace=trace)  # fmt: skip
     _check_work(s, "export_steps")
-    pictures = frames(s)
-    out = Path(folder)
+    return _write(frames(s), Path(folder), format, dpi)
+
+
+def _write(pictures: list[graphviz.Digraph], out: Path, format: str, dpi: int) -> list[Path]:  # noqa: A002
     out.mkdir(parents=True, exist_ok=True)
     width = len(str(len(pictures) - 1))
     try:
         if format == "pdf":
-            pages = [p.pipe(format="pdf", quiet=True) for p in pictures]
             path = out / "steps.pdf"
-            path.write_bytes(merge_pdfs(pages))
+            path.write_bytes(merge_pdfs([p.pipe(format="pdf", quiet=True) for p in pictures]))
             return [path]
         written = []
         for k, p in enumerate(pictures):
