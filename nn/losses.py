@@ -25,8 +25,6 @@ __all__ = [
     "l2_penalty",
 ]
 
-Scalar = Value | float
-
 
 def _value(x: Any, where: str) -> Value:
     if x.__class__ is Value:
