@@ -145,15 +145,15 @@ _ERF_SCALE = 2.0 / math.sqrt(math.pi)
 add_row(Op("add", 2, lambda xs, a: xs[0] + xs[1], lambda o, xs, a: (1.0, 1.0),
            lambda xs, a: xs[0] + xs[1], "a + b", symbol="+", formula="{0} + {1}",
            local=("1", "1"), operators=("__add__", "__radd__"), ufuncs=("add",),
-           js=("{0} + {1}", "1", "1")))  # fmt: skip
+           js=("{0} + {1}", "1", "1"), neutral=(0.0, 0.0)))  # fmt: skip
 add_row(Op("sub", 2, lambda xs, a: xs[0] - xs[1], lambda o, xs, a: (1.0, -1.0),
            lambda xs, a: xs[0] - xs[1], "a - b", symbol="-", formula="{0} - {1}",
            local=("1", "-1"), operators=("__sub__", "__rsub__"), ufuncs=("subtract",),
-           js=("{0} - {1}", "1", "-1")))  # fmt: skip
+           js=("{0} - {1}", "1", "-1"), neutral=(None, 0.0)))  # fmt: skip
 add_row(Op("mul", 2, lambda xs, a: xs[0] * xs[1], lambda o, xs, a: (xs[1], xs[0]),
            lambda xs, a: xs[0] * xs[1], "a * b", symbol="*", formula="{0} * {1}",
            local=("{1}", "{0}"), operators=("__mul__", "__rmul__"), ufuncs=("multiply",),
-           js=("{0} * {1}", "{1}", "{0}")))  # fmt: skip
+           js=("{0} * {1}", "{1}", "{0}"), neutral=(1.0, 1.0)))  # fmt: skip
 # d(a / b)/db = -a / b**2 is written -out / b: b**2 would overflow (or vanish) where the
 # quotient does not, so 1e-300 / 1e-300 = 1 has the gradients 1e300 and -1e300.
 add_row(Op("div", 2, lambda xs, a: xs[0] / xs[1] if xs[1] else math.nan,
@@ -164,7 +164,7 @@ add_row(Op("div", 2, lambda xs, a: xs[0] / xs[1] if xs[1] else math.nan,
            symbol="÷", formula="{0} / {1}", local=("1 / {1}", "-{out} / {1}"), micrograd="/",
            roles=("dividend", "divisor"), operators=("__truediv__", "__rtruediv__"),
            ufuncs=("divide", "true_divide"), bounds=(0.2, 5.0),
-           js=("{0} / {1}", "1 / {1}", "-{out} / {1}")))  # fmt: skip
+           js=("{0} / {1}", "1 / {1}", "-{out} / {1}"), neutral=(None, 1.0)))  # fmt: skip
 add_row(Op("neg", 1, lambda xs, a: -xs[0], lambda o, xs, a: (-1.0,), lambda xs, a: -xs[0], "-a",
            symbol="-", formula="-{0}", local=("-1",), operators=("__neg__",),
            ufuncs=("negative",), js=("-{0}", "-1")))  # fmt: skip
@@ -255,6 +255,7 @@ add_row(
         ),
         bounds=(0.1, 5.0),
         args=(2.0, 3.0, -1.0, -2.0, 0.5, 1.5),
+        neutral=(1.0,),
     )
 )
 # a ** b with a Value exponent: d/db = out * log(a), so the base must be > 0. A primitive of
@@ -587,7 +588,7 @@ _JS_AFFINE = f"X.slice(1, 1 + {_JS_HALF}).reduce((s, w, j) => s + w * X[1 + {_JS
 
 add_row(Op("sum", -1, _sum, lambda o, xs, a: _ONE * len(xs), _sum, "x0 + x1 + ... (n-ary)",
            symbol="+", formula=lambda ps, a=None: " + ".join(ps), local=(lambda i, ps: "1",),
-           micrograd="+", js=("X.reduce((s, v) => s + v)", "1")))  # fmt: skip
+           micrograd="+", js=("X.reduce((s, v) => s + v)", "1"), neutral=(0.0,)))  # fmt: skip
 # affine's inputs are (b, w0, ..., w[n-1], x0, ..., x[n-1]): an odd number, 1 + 2n.
 add_row(Op("affine", -1, _affine, _affine_partials, _affine,
            "b + w0*x0 + w1*x1 + ... (n-ary, inputs b, weights, then x): a neuron's weighted sum",
