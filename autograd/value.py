@@ -115,7 +115,7 @@ def builder(op: Op) -> Callable[[tuple[Value, ...], Any], Value]:
                         raise
                     raise _refuse(op, xs, arg, err, "derivative") from None
                 ds = (math.nan,) * len(xs)  # NaN in, NaN out: only NaN skipped the limits
-            if len(ds) != len(xs):
+            if len(ds) != (n if n > 0 else len(xs)):
                 raise RuntimeError(
                     f"rule for op {name!r} returned {len(ds)} gradients for {len(inputs)} inputs"
                 )

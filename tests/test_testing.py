@@ -255,7 +255,8 @@ def test_plugin_is_declared_as_a_pytest11_entry_point():
 # -- the example and the add-an-op walk-through -----------------------------------------------
 
 
-def test_custom_op_example_runs(capsys):
+def test_custom_op_example_runs(capsys, monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "examples"))  # as when run as a script
     script = runpy.run_path(str(ROOT / "examples" / "custom_op.py"), run_name="custom_op")
     script["main"](steps=30, plot=False)
     out = capsys.readouterr().out
