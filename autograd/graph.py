@@ -91,8 +91,8 @@ NOTHING: Any = _Nothing()
 
 def _flow(topo: list[Value], local: Any = None, record: bool = False) -> Iterator[Any]:
     """THE reverse pass: from the last node of ``topo`` down, each node passes its ``.grad``
-    on, ``parent.grad += local derivative * grad``, and yields its :class:`Step` (with
-    ``record``; else None) once its contributions are made.
+    on, ``parent.grad += local derivative * grad``; with ``record`` it yields each node's
+    :class:`Step` once that node's contributions are made (else it yields None at the end).
 
     ``local(node)`` gives the local derivatives (default: the floats stored on the node; on
     Values for ``create_graph``). A zero local derivative passes nothing, so a flat piece
@@ -100,22 +100,29 @@ def _flow(topo: list[Value], local: Any = None, record: bool = False) -> Iterato
     derivative that is a Value passes, whatever its value (its graph is what matters).
     Callers set the ``.grad`` fields up (this pass's gradients only) and put them back.
     """
+    added: list[tuple[Value, Any, Any]] = []
     for node in reversed(topo):
         g = node.grad
+        if g is NOTHING:  # on Values: no gradient reached this node
+            if record:
+                yield Step(node, g, ())
+            continue
         ds = node.partials if local is None else local(node)
-        added: list[tuple[Value, Any, Any]] | None = [] if record else None
-        if g is not NOTHING:
-            for p, d in zip(node.parents, ds):
-                # a zero number passes nothing; a Value always passes (asked for its truth
-                # first, it would read its number: a compiled trace refuses that)
-                if (not d) if d.__class__ is float else (not hasattr(d, "parents") and not d):
-                    c: Any = 0.0
-                else:
-                    c = d * g
-                    p.grad += c
-                if record:
-                    added.append((p, d, c))  # type: ignore[union-attr]
-        yield Step(node, g, tuple(added)) if record else None  # type: ignore[arg-type]
+        if record:
+            added = []
+        for p, d in zip(node.parents, ds):
+            # a zero number passes nothing; a Value always passes, whatever its value: its
+            # truth is never asked (that would read its number, which a compiled trace refuses)
+            if d if d.__class__ is float else (hasattr(d, "parents") or d):
+                c = d * g
+                p.grad += c
+            else:  # a zero number: nothing passes
+                c = 0.0
+            if record:
+                added.append((p, d, c))
+        if record:
+            yield Step(node, g, tuple(added))
+    yield None  # the end of a pass that records no steps
 
 
 def _run(steps: Iterator[Any]) -> None:
@@ -191,7 +198,7 @@ def reverse(
                 with enable_grad():
                     flow = _flow(topo, _partials_on_values, steps is not None)
                     for step in flow:
-                        if steps is not None:
+                        if step is not None and steps is not None:
                             steps.append(step)
             else:
                 for n in nodes:
@@ -201,7 +208,7 @@ def reverse(
                 if steps is None:
                     _run(flow)
                 else:
-                    steps.extend(flow)
+                    steps.extend(s for s in flow if s is not None)
             return {n: n.grad for n in nodes if n.grad is not NOTHING}
         finally:
             for n, g in zip(nodes, saved):
@@ -243,7 +250,9 @@ def backward_steps(root: Value) -> Iterator[Step]:
     asked for. Run to the end it leaves exactly the grads one ``backward()`` call leaves.
     """
     with _own_pass(root) as topo:
-        yield from _flow(topo, None, True)
+        for step in _flow(topo, None, True):
+            if step is not None:
+                yield step
 
 
 def backward_node(node: Value) -> None:

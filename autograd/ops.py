@@ -22,6 +22,9 @@ A row (:class:`Op`) holds the op's
   one ``local[0](index, operands)``);
 - its browser rules, ``js``: the forward and each local derivative as JavaScript expressions
   over the same placeholders (n-ary rows: over the array ``X`` of operands and index ``i``);
+- ``neutral``: the constant operand that makes the op pass another input through unchanged
+  (``x + 0``, ``x * 1``, ``x ** 1``, a sum of one input), so that a picture can leave out
+  the steps Python's ``sum()`` or a mean over one sample add;
 - what tests draw from: ``bounds`` (where inputs are drawn), ``kinks`` (where a piecewise
   derivative jumps) and ``args`` (constants to try).
 
@@ -85,6 +88,11 @@ class Op:
     ufuncs: tuple[str, ...] = ()  # numpy ufuncs it backs, by ufunc.__name__: "arcsin"
     micrograd: str = ""  # micrograd's _op string ("ReLU", "**{arg}"); "" means the symbol
     js: tuple[Template, ...] = ()  # browser rules: forward, then one local derivative per input
+    # The constant that, as input i, makes the op return its other input unchanged (add: 0
+    # either side; div: 1 on the right, None on the left); for a row of one input, the ``arg``
+    # that makes it return its input (pow: 1); for an n-ary row, one value for every input (a
+    # sum of one input is that input). viz leaves such steps out: a user never wrote them.
+    neutral: tuple[float | None, ...] = ()
     smooth: bool = True  # False for piecewise ops whose derivative jumps
     kinks: Kinks = ()  # where the derivative jumps (see Kinks)
     bounds: tuple[float, float] = (-5.0, 5.0)  # where tests draw inputs (inside the domain)

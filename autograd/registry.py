@@ -91,7 +91,7 @@ def _function(op: Op, method: bool) -> Callable[..., Value]:
     elif not op.params:
 
         def call(x: Any) -> Value:
-            return build((val(x),), None)
+            return build((x if x.__class__ is Value else const(x, where),), None)
 
     else:
 
@@ -169,9 +169,9 @@ def _install_ufunc(name: str) -> None:
     one = next((r for r in rows if r.arity == 1), None)
 
     def run(*xs: Any) -> Value:
-        if len(xs) == 1 and one is not None and not one.params:
+        if len(xs) == 1 and one is not None:
             return apply(one.name, xs[0])
-        if len(xs) == 2 and one is not None and one.params and xs[1].__class__ is not Value:
+        if len(xs) == 2 and one is not None and xs[1].__class__ is not Value:
             return apply(one.name, xs[0], arg=as_real(xs[1], f"numpy.{name} exponent"))
         if two is None or (two.arity == 2 and len(xs) != 2):
             raise TypeError(f"numpy.{name} takes {1 if two is None else 2} input(s) here")
@@ -258,12 +258,20 @@ def sum(values: Iterable[Value | float]) -> Value:  # noqa: A001 - mirrors built
 
 
 def affine(bias: Value, weights: Iterable[Value], inputs: Iterable[Value | float]) -> Value:
-    """One node for ``bias + w0*x0 + w1*x1 + ...`` summed left to right (a neuron's sum)."""
-    flat: list[Value] = [bias if bias.__class__ is Value else const(bias, "affine() bias")]
-    for w, x in zip(weights, inputs, strict=True):
-        flat.append(w if w.__class__ is Value else const(w, "affine() weight"))
-        flat.append(x if x.__class__ is Value else const(x, "affine() input"))
-    return BUILD["affine"](tuple(flat), None)
+    """One node for ``bias + w0*x0 + w1*x1 + ...`` summed left to right (a neuron's sum); its
+    inputs are (bias, w0, ..., x0, ...)."""
+    ws = weights if isinstance(weights, list | tuple) else list(weights)
+    flat = (bias, *ws, *inputs)
+    if len(flat) != 2 * len(ws) + 1:
+        raise ValueError(f"affine: {len(ws)} weights but {len(flat) - 1 - len(ws)} inputs")
+    try:
+        return BUILD["affine"](flat, None)
+    except AttributeError:  # a number among them (it has no ._data): make it a constant leaf
+        if all(type(v) is Value for v in flat):
+            raise
+    what = ["bias"] + ["weight"] * len(ws) + ["input"] * len(ws)
+    flat = tuple([v if type(v) is Value else const(v, f"affine() {k}") for v, k in zip(flat, what)])
+    return BUILD["affine"](flat, None)
 
 
 for _row in list(OPS.values()):

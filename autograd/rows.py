@@ -8,8 +8,11 @@ out, d tanh = 1 - out**2). Every judgement call about a derivative is commented 
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Callable, Sequence
+import operator
+import sys
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -144,15 +147,15 @@ _ERF_SCALE = 2.0 / math.sqrt(math.pi)
 add_row(Op("add", 2, lambda xs, a: xs[0] + xs[1], lambda o, xs, a: (1.0, 1.0),
            lambda xs, a: xs[0] + xs[1], "a + b", symbol="+", formula="{0} + {1}",
            local=("1", "1"), operators=("__add__", "__radd__"), ufuncs=("add",),
-           js=("{0} + {1}", "1", "1")))  # fmt: skip
+           js=("{0} + {1}", "1", "1"), neutral=(0.0, 0.0)))  # fmt: skip
 add_row(Op("sub", 2, lambda xs, a: xs[0] - xs[1], lambda o, xs, a: (1.0, -1.0),
            lambda xs, a: xs[0] - xs[1], "a - b", symbol="-", formula="{0} - {1}",
            local=("1", "-1"), operators=("__sub__", "__rsub__"), ufuncs=("subtract",),
-           js=("{0} - {1}", "1", "-1")))  # fmt: skip
+           js=("{0} - {1}", "1", "-1"), neutral=(None, 0.0)))  # fmt: skip
 add_row(Op("mul", 2, lambda xs, a: xs[0] * xs[1], lambda o, xs, a: (xs[1], xs[0]),
            lambda xs, a: xs[0] * xs[1], "a * b", symbol="*", formula="{0} * {1}",
            local=("{1}", "{0}"), operators=("__mul__", "__rmul__"), ufuncs=("multiply",),
-           js=("{0} * {1}", "{1}", "{0}")))  # fmt: skip
+           js=("{0} * {1}", "{1}", "{0}"), neutral=(1.0, 1.0)))  # fmt: skip
 # d(a / b)/db = -a / b**2 is written -out / b: b**2 would overflow (or vanish) where the
 # quotient does not, so 1e-300 / 1e-300 = 1 has the gradients 1e300 and -1e300.
 add_row(Op("div", 2, lambda xs, a: xs[0] / xs[1] if xs[1] else math.nan,
@@ -163,7 +166,7 @@ add_row(Op("div", 2, lambda xs, a: xs[0] / xs[1] if xs[1] else math.nan,
            symbol="÷", formula="{0} / {1}", local=("1 / {1}", "-{out} / {1}"), micrograd="/",
            roles=("dividend", "divisor"), operators=("__truediv__", "__rtruediv__"),
            ufuncs=("divide", "true_divide"), bounds=(0.2, 5.0),
-           js=("{0} / {1}", "1 / {1}", "-{out} / {1}")))  # fmt: skip
+           js=("{0} / {1}", "1 / {1}", "-{out} / {1}"), neutral=(None, 1.0)))  # fmt: skip
 add_row(Op("neg", 1, lambda xs, a: -xs[0], lambda o, xs, a: (-1.0,), lambda xs, a: -xs[0], "-a",
            symbol="-", formula="-{0}", local=("-1",), operators=("__neg__",),
            ufuncs=("negative",), js=("-{0}", "-1")))  # fmt: skip
@@ -254,6 +257,7 @@ add_row(
         ),
         bounds=(0.1, 5.0),
         args=(2.0, 3.0, -1.0, -2.0, 0.5, 1.5),
+        neutral=(1.0,),
     )
 )
 # a ** b with a Value exponent: d/db = out * log(a), so the base must be > 0. A primitive of
@@ -546,40 +550,53 @@ def _sum(xs: Sequence[Number], arg: Any = None) -> Number:
     return s
 
 
+def _left_to_right(terms: Iterable[Number], start: Number) -> Number:
+    return functools.reduce(operator.add, terms, start)
+
+
+# builtins.sum adds floats one after another up to Python 3.11 (and twice as fast as reduce);
+# from 3.12 it compensates rounding, which would change the floats, so reduce is used there.
+_sum_in_order = sum if sys.version_info < (3, 12) else _left_to_right
+
+
 def _affine(xs: Sequence[Number], arg: Any = None) -> Number:
-    # b + w0*x0 + w1*x1 + ..., left to right: the same floats as micrograd's neuron.
-    s = xs[0]
-    for i in range(1, len(xs), 2):
-        s = s + xs[i] * xs[i + 1]
-    return s
+    # b + w0*x0 + w1*x1 + ..., left to right (the same floats as micrograd's neuron), with the
+    # inputs laid out (b, w0, ..., w[n-1], x0, ..., x[n-1]); on floats or on rows of arrays.
+    n, odd = divmod(len(xs) - 1, 2)
+    if odd:
+        raise TypeError(f"affine takes a bias, n weights and n inputs, got {len(xs)} inputs")
+    return _sum_in_order(map(operator.mul, xs[1 : n + 1], xs[n + 1 :]), xs[0])
 
 
 def _affine_partials(out: Number, xs: tuple[Number, ...], arg: Any) -> tuple[Number, ...]:
-    ds = list(xs)  # (b, w0, x0, w1, x1, ...) -> (1, x0, w0, x1, w1, ...): pairs swapped
-    ds[0] = 1.0
-    ds[1::2] = xs[2::2]
-    ds[2::2] = xs[1::2]
-    return tuple(ds)
+    n = (len(xs) - 1) // 2  # d/db = 1, d/dw_i = x_i, d/dx_i = w_i
+    xs = tuple(xs)
+    return (1.0,) + xs[n + 1 :] + xs[1 : n + 1]
 
 
 def _affine_formula(ps: Sequence[str], arg: Any = None) -> str:
-    return " + ".join([ps[0]] + [f"{ps[i]}*{ps[i + 1]}" for i in range(1, len(ps), 2)])
+    n = (len(ps) - 1) // 2
+    return " + ".join([ps[0]] + [f"{ps[1 + i]}*{ps[1 + n + i]}" for i in range(n)])
 
 
 def _affine_local(i: int, ps: Sequence[str]) -> str:
-    if i == 0:
-        return "1"
-    return ps[i + 1] if i % 2 == 1 else ps[i - 1]
+    n = (len(ps) - 1) // 2
+    return "1" if i == 0 else ps[i + n] if i <= n else ps[i - n]
+
+
+_JS_HALF = "(X.length - 1) / 2"
+_JS_AFFINE = f"X.slice(1, 1 + {_JS_HALF}).reduce((s, w, j) => s + w * X[1 + {_JS_HALF} + j], X[0])"
 
 
 add_row(Op("sum", -1, _sum, lambda o, xs, a: _ONE * len(xs), _sum, "x0 + x1 + ... (n-ary)",
            symbol="+", formula=lambda ps, a=None: " + ".join(ps), local=(lambda i, ps: "1",),
-           micrograd="+", js=("X.reduce((s, v) => s + v)", "1")))  # fmt: skip
+           micrograd="+", js=("X.reduce((s, v) => s + v)", "1"), neutral=(0.0,)))  # fmt: skip
+# affine's inputs are (b, w0, ..., w[n-1], x0, ..., x[n-1]): an odd number, 1 + 2n.
 add_row(Op("affine", -1, _affine, _affine_partials, _affine,
-           "b + w0*x0 + w1*x1 + ... (n-ary): a neuron's weighted sum", symbol="affine",
-           formula=_affine_formula, local=(_affine_local,), micrograd="+",
-           js=("X.reduce((s, v, i) => (i % 2 ? s + v * X[i + 1] : s), X[0])",
-               "(i === 0 ? 1 : i % 2 ? X[i + 1] : X[i - 1])")))  # fmt: skip
+           "b + w0*x0 + w1*x1 + ... (n-ary, inputs b, weights, then x): a neuron's weighted sum",
+           symbol="affine", formula=_affine_formula, local=(_affine_local,), micrograd="+",
+           js=(_JS_AFFINE, f"(i === 0 ? 1 : i <= {_JS_HALF} ? X[i + {_JS_HALF}] : "
+                           f"X[i - {_JS_HALF}])")))  # fmt: skip
 
 
 def _stacked(xs: Any) -> np.ndarray:
@@ -625,21 +642,22 @@ def _js_first(better: str) -> str:
     return f"(i === {first} ? 1 : 0)"
 
 
-_max, _max_partials = _extreme(max, lambda a, b: a > b, np.argmax)
-_min, _min_partials = _extreme(min, lambda a, b: a < b, np.argmin)
+def _extreme_row(
+    name: str, pick: Callable, better: Callable, first: Callable, sign: str, words: tuple
+) -> Op:
+    forward, partials = _extreme(pick, better, first)
+    most, extreme = words
+    return Op(name, -1, forward, partials, forward,
+              f"the {most} of the inputs (n-ary); gradient to the first {extreme}",
+              symbol=name, formula=lambda ps, a=None: f"{name}({', '.join(ps)})",
+              local=(lambda i, ps: f"(1 if {ps[i]} is the first {extreme} else 0)",),
+              method=True, ufuncs=(extreme,), smooth=False,
+              js=(f"X.reduce((m, v) => (m !== m || m {sign} v || m === v ? m : v))",
+                  _js_first(sign)))  # fmt: skip
+
 
 # n-ary maximum and minimum: a.max(b), autograd.max(*xs), np.maximum. Also for numerical
 # stability: the shift of softmax and logsumexp is part of the graph, so a compiled program
 # recomputes it for every replayed input.
-add_row(Op("max", -1, _max, _max_partials, _max, "the largest of the inputs (n-ary); gradient "
-           "to the first maximum", symbol="max", formula=lambda ps, a=None: f"max({', '.join(ps)})",
-           local=(lambda i, ps: f"(1 if {ps[i]} is the first maximum else 0)",), method=True,
-           ufuncs=("maximum",), smooth=False,
-           js=("X.reduce((m, v) => (m !== m || m > v || m === v ? m : v))",
-               _js_first(">"))))  # fmt: skip
-add_row(Op("min", -1, _min, _min_partials, _min, "the smallest of the inputs (n-ary); gradient "
-           "to the first minimum", symbol="min", formula=lambda ps, a=None: f"min({', '.join(ps)})",
-           local=(lambda i, ps: f"(1 if {ps[i]} is the first minimum else 0)",), method=True,
-           ufuncs=("minimum",), smooth=False,
-           js=("X.reduce((m, v) => (m !== m || m < v || m === v ? m : v))",
-               _js_first("<"))))  # fmt: skip
+add_row(_extreme_row("max", max, lambda a, b: a > b, np.argmax, ">", ("largest", "maximum")))
+add_row(_extreme_row("min", min, lambda a, b: a < b, np.argmin, "<", ("smallest", "minimum")))

@@ -335,6 +335,11 @@ def _check_point(
             f"{broken.error.__name__}",
             f"outside the domain ({broken.text}) but no error",
         )
+    if type(out.data) is not float:
+        raise OpCheckError(
+            name, "forward", xs, arg, f"{type(out.data).__name__} {out.data!r}", "a float",
+            "the forward rule must return a Python float",
+        )  # fmt: skip
     if not all(math.isfinite(x) for x in xs) or not math.isfinite(out.data):
         return  # non-finite inputs: NaN and infinity propagate; no derivative to check
     if reference is not None:
@@ -350,15 +355,18 @@ def _check_point(
             math.isclose(out.data, r, rel_tol=1e-9, abs_tol=1e-300) or r != r == out.data
         ):
             raise OpCheckError(name, "forward", xs, arg, out.data, r, "forward vs reference")
+    analytic = grad(out, vs)
+    _check_on_values(op, xs, arg, analytic)
     if not off_kinks(op, xs, arg):
         return  # a piecewise derivative jumps here: differences say nothing
-    analytic = grad(out, vs)
     scale = max(abs(x) for x in xs)
     for i, x in enumerate(xs):
         try:
             n, err = _estimate(lambda t, i=i: _float_rule(op, _with(xs, i, t), arg), x, scale)
         except _OUTSIDE:
             continue  # no difference fits (an overflow next door)
+        if not math.isfinite(analytic[i]):  # NaN or inf where the difference is finite
+            raise OpCheckError(name, "partial", xs, arg, analytic[i], n, f"d out/dx{i}")
         if not _agree(analytic[i], n, err, atol, rtol):
             if not _holds_across_step(_first_derivative(op, arg, i), xs, i, analytic[i]):
                 continue  # no difference can check a derivative that changes within the step
@@ -385,6 +393,27 @@ def _check_point(
                 if not _holds_across_step(_second_derivative(op, arg, i, j), xs, j, second[j]):
                     continue  # it changes within the step (next to a pole): nothing to check
                 raise OpCheckError(name, "second", xs, arg, second[j], n, f"d2 out/dx{i}dx{j}")
+
+
+def _check_on_values(op: Op, xs: list[float], arg: Any, analytic: Sequence[float]) -> None:
+    """The partials evaluated on Values (what ``grad(..., create_graph=True)`` uses) must be
+    the floats the node stored: one rule, whatever it runs on."""
+    vs = [Value(x) for x in xs]
+    try:
+        on_values = grad(apply(op.name, *vs, arg=arg), vs, create_graph=True)
+    except Exception as err:  # noqa: BLE001 - a rule that cannot take Values is the finding
+        if isinstance(err, _OUTSIDE) and _named(op, err):
+            return  # no differentiable derivative here (x ** 1.5 at 0): nothing to compare
+        raise OpCheckError(
+            op.name, "partial on Values", xs, arg, f"{type(err).__name__}: {err}",
+            "Values, one per input", "the rule evaluated on Values (create_graph)",
+        ) from None  # fmt: skip
+    for i, (a, v) in enumerate(zip(analytic, on_values)):
+        if not _same(v.data, a, False):
+            raise OpCheckError(
+                op.name, "partial on Values", xs, arg, v.data, a,
+                f"d out/dx{i} evaluated on Values (create_graph) vs on floats",
+            )  # fmt: skip
 
 
 def _same(got: float, want: float, sign: bool) -> bool:

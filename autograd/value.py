@@ -16,6 +16,7 @@ from __future__ import annotations
 import dis
 import itertools
 import math
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +28,7 @@ from autograd.ops import OPS, Op, check_limits, describe_call
 __all__ = ["Value", "apply", "as_real", "builder", "clock", "tick"]
 
 _new = object.__new__
+_get_data = operator.attrgetter("_data")
 _grad_on = GRAD_MODE.get
 _reads = NUMBER_READS.get
 
@@ -88,7 +90,7 @@ def builder(op: Op) -> Callable[[tuple[Value, ...], Any], Value]:
         elif n == 1:
             xs = (inputs[0]._data,)
         else:
-            xs = tuple([v._data for v in inputs])
+            xs = tuple(map(_get_data, inputs))
         if limits:
             check_limits(op, xs, arg)
         try:
@@ -113,7 +115,7 @@ def builder(op: Op) -> Callable[[tuple[Value, ...], Any], Value]:
                         raise
                     raise _refuse(op, xs, arg, err, "derivative") from None
                 ds = (math.nan,) * len(xs)  # NaN in, NaN out: only NaN skipped the limits
-            if len(ds) != len(xs):
+            if len(ds) != (n if n > 0 else len(xs)):
                 raise RuntimeError(
                     f"rule for op {name!r} returned {len(ds)} gradients for {len(inputs)} inputs"
                 )

@@ -7,9 +7,10 @@
 2. ``autograd.testing.check_op`` checks each one: forward against a reference, every partial
    and second derivative against differences, the kernel against the float rule.
 3. A rule with a mistake in it is caught, with its smallest counterexample.
-4. A tiny model with a gelu hidden layer learns sin(x) on [-2, 2].
+4. A tiny model with a gelu hidden layer learns sin(x) on [-2, 2]; the plot shows both ops
+   with their derivatives and the trained model.
 
-Run:  python examples/custom_op.py [--steps 300]
+Run:  python examples/custom_op.py [--steps 300] [--no-plot] [--out DIR]
 """
 
 from __future__ import annotations
@@ -17,14 +18,19 @@ from __future__ import annotations
 import argparse
 import math
 import random
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+from plotting import pyplot, save, subplots  # examples/plotting.py
 
 import autograd
 from autograd import OPS, Op, Value
 from autograd.testing import OpCheckError, check_op
 
+OUT = Path(__file__).resolve().parent / "out"
+XS = [-2 + 4 * i / 15 for i in range(16)]  # the training inputs of the 1-8-1 model
 C = math.sqrt(2 / math.pi)  # gelu's tanh approximation: 0.5 x (1 + tanh(C (x + 0.044715 x^3)))
 K = 0.044715
 
@@ -71,8 +77,9 @@ BAD_GELU = Op("badgelu", 1, GELU.forward, lambda o, xs, a: (_gelu_partial(xs[0],
               GELU.kernel, "gelu with a wrong derivative")  # fmt: skip
 
 
-def train(steps: int = 300, seed: int = 0) -> tuple[float, float]:
-    """Fit sin(x) on [-2, 2] with 8 gelu units; returns the loss before and after."""
+def train(steps: int = 300, seed: int = 0) -> tuple[list[float], Callable[[float], float]]:
+    """Fit sin(x) on [-2, 2] with 8 gelu units; returns the loss per step (and after the last
+    one) and the trained model as a function of x."""
     rng = random.Random(seed)
     hidden = 8
     w1 = [Value(rng.uniform(-1, 1)) for _ in range(hidden)]
@@ -80,32 +87,36 @@ def train(steps: int = 300, seed: int = 0) -> tuple[float, float]:
     w2 = [Value(rng.uniform(-1, 1)) for _ in range(hidden)]
     b2 = Value(0.0)
     params = [*w1, *b1, *w2, b2]
-    xs = [-2 + 4 * i / 15 for i in range(16)]
+
+    def model(x: float) -> Value:
+        h = [(w * x + b).gelu() for w, b in zip(w1, b1)]
+        return autograd.affine(b2, w2, h)
 
     def loss() -> Value:
         total = Value(0.0)
-        for x in xs:
-            h = [(w * x + b).gelu() for w, b in zip(w1, b1)]
-            y = autograd.affine(b2, w2, h)
-            total = total + (y - math.sin(x)) ** 2
-        return total * (1 / len(xs))
+        for x in XS:
+            total = total + (model(x) - math.sin(x)) ** 2
+        return total * (1 / len(XS))
 
-    first = loss().data
+    losses = []
     for _ in range(steps):
         out = loss()
+        losses.append(out.data)
         for p in params:
             p.grad = 0.0
         out.backward()
         for p in params:
             p.data -= 0.1 * p.grad
-    return first, loss().data
+    losses.append(loss().data)
+    return losses, lambda x: model(x).data
 
 
-def main(steps: int = 300) -> None:
+def main(steps: int = 300, plot: bool = True, out: str | Path = OUT) -> dict[str, Any]:
     """Register, check, catch the wrong rule, train; the rows are taken out again at the end."""
     autograd.register(SWISH)
     autograd.register(GELU)
     autograd.register(BAD_GELU)
+    figures: dict[str, Any] = {}
     try:
         # the reference overflows for x < -709 (math.exp); check_op skips what it cannot say
         check_op("swish", reference=lambda x: x / (1 + math.exp(-x)))
@@ -119,15 +130,57 @@ def main(steps: int = 300) -> None:
             check_op("badgelu")
         except OpCheckError as err:
             print("caught:", str(err).splitlines()[0])
-        before, after = train(steps)
-        print(f"trained a 1-8-1 gelu model on sin(x): loss {before:.4f} -> {after:.4f}")
+        losses, fitted = train(steps)
+        figures["loss"] = losses
+        print(f"trained a 1-8-1 gelu model on sin(x): loss {losses[0]:.4f} -> {losses[-1]:.4f}")
+        figures["plot"] = _plot(losses, fitted, Path(out)) if plot else None
     finally:
         for name in ("swish", "gelu", "badgelu"):
             if name in OPS:
                 autograd.unregister(name)
+    return figures
+
+
+def _plot(losses: list[float], fitted: Callable[[float], float], out: Path) -> str | None:
+    """Left: the two new ops and their derivatives, as the engine computes them from the rows.
+    Right: the trained model against sin(x), with its loss per step inset."""
+    plt = pyplot()
+    if plt is None:
+        return None
+    fig, (left, right) = subplots(plt, 1, 2, figsize=(10.5, 4))
+    xs = [i / 20 for i in range(-80, 81)]
+    for name, color in (("gelu", "tab:blue"), ("swish", "tab:orange")):
+        values, slopes = [], []
+        for x in xs:
+            v = Value(x)
+            y = getattr(v, name)()  # the method the row installed
+            y.backward()
+            values.append(y.data)
+            slopes.append(v.grad)
+        left.plot(xs, values, color=color, label=name)
+        left.plot(xs, slopes, "--", color=color, label=f"{name}' (the row's partial)")
+    left.axhline(0, color="0.8", lw=0.8)
+    left.set_xlabel("x")
+    left.set_ylabel("value at x")
+    left.set_ylim(-0.8, 4.6)  # room above the curves for the legend
+    left.legend(loc="upper left", fontsize=8.5)
+    left.set_title("Two ops of your own, one row each", fontsize=11)
+    grid = [-2.2 + 4.4 * i / 100 for i in range(101)]
+    right.plot(grid, [math.sin(x) for x in grid], color="0.6", lw=3, label="sin(x)")
+    right.plot(grid, [fitted(x) for x in grid], color="tab:blue", label="1-8-1 gelu model")
+    right.plot(XS, [math.sin(x) for x in XS], "k.", label="training points")
+    right.set_xlabel("x")
+    right.set_ylabel("y")
+    right.set_ylim(-1.6, 1.9)  # room above the curves for the legend
+    right.legend(loc="upper left", fontsize=8.5, ncol=2)
+    right.set_title(f"Trained with gelu: loss {losses[0]:.4f} -> {losses[-1]:.4f}", fontsize=11)
+    fig.suptitle("custom_op: register a row, check it, train with it")
+    return save(fig, plt, out / "custom_op.png")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=300, help="training steps (default 300)")
-    main(parser.parse_args().steps)
+    parser.add_argument("--no-plot", dest="plot", action="store_false", help="skip the plot")
+    parser.add_argument("--out", default=OUT, help="folder for the plot (default examples/out)")
+    main(**vars(parser.parse_args()))

@@ -3,8 +3,9 @@
 The study notes run 100 steps of x <- x - lr * grad f(x) with lr = 0.1 and end at about
 (-6.1e-10, 8.1e-10), very close to the true minimum (0, 0). They also warn that the learning
 rate matters: too large (lr = 10) and the iterates blow up, too small (lr = 1e-10) and they
-hardly move. Each step here builds f as a graph of Values and asks ``autograd.grad`` for the
-exact gradient (the notes use a numerical gradient; the end point is the same).
+hardly move; the plot shows all three runs. Each step here builds f as a graph of Values and
+asks ``autograd.grad`` for the exact gradient (the notes use a numerical gradient; the end
+point is the same).
 
 Run:  python examples/gradient_descent.py [--steps N] [--lr LR] [--no-plot] [--out DIR]
 """
@@ -12,6 +13,7 @@ Run:  python examples/gradient_descent.py [--steps N] [--lr LR] [--no-plot] [--o
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import Any
 
@@ -51,31 +53,52 @@ def main(lr: float = 0.1, steps: int = 100, plot: bool = True, out: str | Path =
     print(f"lr = {lr:g}, {steps} steps from {START}: end at ({end[0]:.2g}, {end[1]:.2g})")
     print(f"  f at the end = {f(Value(end[0]), Value(end[1])).data:.3g}")
     figures: dict[str, Any] = {"end": end}
+    paths = {lr: path}
     # The notes' warnings: too large a learning rate diverges, too small barely moves.
     for name, bad_lr in (("too_large", 10.0), ("too_small", 1e-10)):
-        bad = gradient_descent(bad_lr, steps)[-1]
+        paths[bad_lr] = gradient_descent(bad_lr, steps)
+        bad = paths[bad_lr][-1]
         figures[name] = bad
         print(f"lr = {bad_lr:g}: end at ({bad[0]:.10g}, {bad[1]:.10g})")
-    figures["plot"] = _plot_path(path, lr, Path(out)) if plot else None
+    figures["plot"] = _plot_paths(paths, Path(out)) if plot else None
     return figures
 
 
-def _plot_path(path: list[tuple[float, float]], lr: float, out: Path) -> str | None:
-    """The contour lines of f with the path of the descent drawn over them."""
+def _plot_paths(paths: dict[float, list[tuple[float, float]]], out: Path) -> str | None:
+    """Left: the contour lines of f with each path drawn over them (as far as it stays in
+    view). Right: each run's distance from the minimum per step, on a log scale, where all
+    three fit: the good rate shrinks it, the large one multiplies it, the tiny one keeps it."""
     plt = pyplot()
     if plt is None:
         return None
     grid = [i / 10 for i in range(-45, 46)]
     z = [[f(Value(a), Value(b)).data for a in grid] for b in grid]
-    fig, ax = subplots(plt, figsize=(5, 5))
-    ax.contour(grid, grid, z, levels=[0.5, 2, 4, 8, 12, 16, 20], colors="0.7")
-    ax.plot([p[0] for p in path], [p[1] for p in path], "o-", ms=3, label=f"lr = {lr:g}")
-    ax.plot([0], [0], "k+", ms=12)
-    ax.set_xlabel("x0")
-    ax.set_ylabel("x1")
-    ax.set_aspect("equal")
-    ax.legend()
-    ax.set_title("Gradient descent on x0² + x1²")
+    fig, (left, right) = subplots(plt, 1, 2, figsize=(10.5, 4.6))
+    left.contour(grid, grid, z, levels=[0.5, 2, 4, 8, 12, 16, 20], colors="0.7")
+    notes = {10.0: " (its first step leaves the view)", 1e-10: " (does not visibly move)"}
+    for lr, path in paths.items():
+        # Drawn whole and clipped by the axes: a diverging path shows its first step leaving.
+        ahead = path if lr <= 1 else path[:2]
+        style = "--" if lr > 1 else "o-" if lr > 1e-3 else "D"  # a path of one visible point
+        left.plot([p[0] for p in ahead], [p[1] for p in ahead], style, ms=4, lw=1.2,
+                  zorder=3 if lr <= 1 else 2, label=f"lr = {lr:g}{notes.get(lr, '')}")  # fmt: skip
+        distance = [max(math.hypot(*p), 1e-300) for p in path]
+        right.semilogy(range(len(path)), distance, label=f"lr = {lr:g}")
+        right.annotate(f"{distance[-1]:.2g}", (len(path) - 1, distance[-1]), fontsize=8.5,
+                       xytext=(4, 0), textcoords="offset points", va="center")  # fmt: skip
+    left.plot([0], [0], "k+", ms=12)
+    left.set_xlim(-4.5, 4.5)
+    left.set_ylim(-4.5, 4.5)
+    left.set_xlabel("x0")
+    left.set_ylabel("x1")
+    left.set_aspect("equal")
+    left.legend(loc="lower left", fontsize=8.5)
+    left.set_title("paths on the contours of f")
+    right.set_xlabel("step")
+    right.set_ylabel("distance from the minimum, |x|")
+    right.legend(loc="center left", fontsize=8.5)
+    right.set_title("distance from (0, 0) per step")
+    fig.suptitle("Gradient descent on x0² + x1² from (-3, 4) at three learning rates")
     return save(fig, plt, out / "gradient_descent.png")
 
 

@@ -73,18 +73,23 @@ def main(epochs: int = 300, plot: bool = True, out: str | Path = OUT) -> dict[st
 
 
 def _plot_costs(figures: dict[str, Any], out: Path) -> str | None:
-    """The four cost curves, one panel per start."""
+    """One panel per cost, each on its own y axis (the two costs have different scales), with
+    a curve per start: the bad start's plateau shows under the quadratic cost only."""
     plt = pyplot()
     if plt is None:
         return None
-    fig, axes = subplots(plt, 1, 2, figsize=(10, 3.8), sharey=True)
-    for ax, (start_name, start) in zip(axes, STARTS.items()):
-        for cost_name in COSTS:
-            ax.plot(figures[(cost_name, start)]["history"], label=cost_name)
-        ax.set_title(start_name)
+    fig, axes = subplots(plt, 1, 2, figsize=(10, 3.8))
+    for ax, cost_name in zip(axes, COSTS):
+        top = 0.0
+        for (start_name, start), color in zip(STARTS.items(), ("tab:green", "tab:red")):
+            history = figures[(cost_name, start)]["history"]
+            ax.plot(history, color=color, label=start_name)
+            top = max(top, *history)
+        ax.set_title(f"{cost_name} cost")
         ax.set_xlabel("epoch")
-        ax.legend()
-    axes[0].set_ylabel("cost")
+        ax.set_ylabel(f"{cost_name} cost")
+        ax.set_ylim(0, 1.4 * top)  # room above every curve for the legend
+        ax.legend(loc="upper right")
     fig.suptitle("A badly wrong sigmoid neuron learns slowly with the quadratic cost")
     return save(fig, plt, out / "learning_slowdown.png")
 

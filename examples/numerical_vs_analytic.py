@@ -34,10 +34,10 @@ def function_2(x0: Value, x1: Value) -> Value:
 
 # Partial derivatives of function_2 at (3, 4): hold one variable fixed, as the notes do.
 CASES: list[tuple[str, Callable[[Value], Value], float]] = [
-    ("x0*x0 + 4.0**2.0 at x0 = 3", lambda x0: x0 * x0 + 4.0**2.0, 3.0),
-    ("3.0**2.0 + x1*x1 at x1 = 4", lambda x1: 3.0**2.0 + x1 * x1, 4.0),
-    ("0.01*x**2 + 0.1*x at x = 5", function_1, 5.0),
-    ("0.01*x**2 + 0.1*x at x = 10", function_1, 10.0),
+    ("x0² + 4² at x0 = 3", lambda x0: x0 * x0 + 4.0**2.0, 3.0),
+    ("3² + x1² at x1 = 4", lambda x1: 3.0**2.0 + x1 * x1, 4.0),
+    ("0.01x² + 0.1x at x = 5", function_1, 5.0),
+    ("0.01x² + 0.1x at x = 10", function_1, 10.0),
 ]
 POINTS = [(3.0, 4.0), (0.0, 2.0), (3.0, 0.0)]
 
@@ -51,14 +51,14 @@ def exact_derivative(f: Callable[[Value], Value], x: float) -> float:
 def main(plot: bool = True, out: str | Path = OUT) -> dict[str, Any]:
     """Print and return the numerical and exact derivatives for the notes' examples."""
     figures: dict[str, Any] = {"derivatives": [], "gradients": []}
-    print(f"{'function':<30} {'numerical (h=1e-4)':>22} {'exact':>8} {'error':>10}")
+    print(f"{'derivative of':<24} {'numerical (h=1e-4)':>22} {'exact':>8} {'error':>10}")
     for name, f, x in CASES:
         numeric = numerical_diff(f, x, h=1e-4)
         exact = exact_derivative(f, x)
         figures["derivatives"].append((numeric, exact))
-        print(f"{name:<30} {numeric!r:>22} {exact:>8g} {abs(numeric - exact):>10.2g}")
+        print(f"{name:<24} {numeric!r:>22} {exact:>8g} {abs(numeric - exact):>10.2g}")
 
-    print("\ngradient of x0**2 + x1**2:")
+    print("\ngradient of x0² + x1²:")
     for point in POINTS:
         numeric = numerical_grad(function_2, point)
         vs = [Value(p) for p in point]

@@ -176,13 +176,16 @@ def _plot(figures: dict[str, Any], out: Path) -> str | None:
     if plt is None:
         return None
     fig, (left, right) = subplots(plt, 1, 2, figsize=(11, 4))
+    top = 0.0
     for name, curve in figures["curves"].items():
         left.plot(range(1, len(curve) + 1), curve, label=name)
+        top = max(top, *curve)
     left.set_xlabel("loss evaluations")
     left.set_ylabel("loss of the W kept")
-    # Under the axes: every curve falls from the top left, so no corner inside is free at every
-    # budget.
-    left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False)
+    # Every curve starts at the top left and only falls: room above the highest start keeps
+    # the legend clear of them at any budget, inside the axes (nothing to clip at an edge).
+    left.set_ylim(0, 1.45 * top)
+    left.legend(loc="upper right")
     steps, losses = zip(*figures["sweep"])
     right.loglog(steps, losses, "o-")
     right.axhline(figures["original loss"], color="0.6", ls="--", label="loss before the step")

@@ -11,7 +11,6 @@ Floats are written with ``repr`` precision, so a model round-trips to the last b
 
 from __future__ import annotations
 
-import glob
 import json
 import math
 import os
@@ -22,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from autograd.numbers import count, shown
-from nn.module import ACTIVATIONS, MLP, Layer, Module, Neuron
+from nn.module import ACTIVATIONS, MLP, Layer, Module, Neuron, declared_parameters
 
-__all__ = ["FORMAT_VERSION", "save", "load", "to_torch"]
+__all__ = ["FORMAT_VERSION", "MAX_BYTES", "save", "load", "to_torch"]
 
 FORMAT_VERSION = 1
 
@@ -38,15 +37,21 @@ def _type_name(model: Module) -> str:
     raise TypeError(f"save: can only save {', '.join(_TYPES)} models, got {type(model).__name__}")
 
 
-def save(model: Module, path: str | os.PathLike[str]) -> None:
+def save(model: Module, path: str | bytes | os.PathLike[str]) -> None:
     """Write ``model`` (architecture and parameters) to ``path`` as JSON, atomically.
 
-    The file is written to a temporary file ``.NAME.PID.XXXX.tmp`` in the same directory and
-    then renamed over ``path`` (``os.replace``), so a crash never leaves a half-written model
-    behind. A file that is replaced keeps its permissions; temporary files left by saves
-    that were killed (their process is gone) are removed by the next save to that path.
+    The file is written to a temporary file ``.NAME.XXXXXXXX.tmp`` in the destination's folder
+    and then renamed over it (``os.replace``), so a crash never leaves a half-written model
+    behind. A symlink is followed: the file it points to is replaced, in that file's folder,
+    and the link stays a link. A file that is replaced keeps its mode, owner and group (a file
+    whose owner cannot be kept, another user's for a non-root save, is refused and left
+    as it was). A hard link cannot survive an atomic replace: the path saved to gets the new
+    file, its other names keep the old one. A save removes only its own temporary file (on any
+    error or Ctrl-C); one killed by SIGKILL, which nothing can outlive, leaves its
+    ``.NAME.XXXXXXXX.tmp`` beside an intact destination, safe to delete.
     """
     kind = _type_name(model)
+    where = _path_text(path, "save")
     state = model.state_dict()
     bad = [name for name, v in state.items() if not math.isfinite(v)]
     if bad:
@@ -58,21 +63,43 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
         "parameters": state,
     }
     text = json.dumps(doc, indent=1, allow_nan=False) + "\n"
-    target = Path(path)
-    _remove_stale_temp_files(target)
     try:
-        mode = stat.S_IMODE(target.stat().st_mode)
-    except OSError:
-        mode = 0o666 & ~_umask()
-    prefix = f".{target.name}.{os.getpid()}."
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=prefix, suffix=".tmp")
+        _replace(Path(where), text.encode("utf-8"))
+    except OSError as err:
+        raise type(err)(f"save: cannot write {where}: {err.strerror or err}") from None
+
+
+def _path_text(path: Any, who: str) -> str:
+    """A path as text (a bytes path decoded as the file system does), or a one-line TypeError."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        return os.fsdecode(os.fspath(path))
+    except TypeError:
+        raise TypeError(
+            f"{who}: path must be a str, bytes or os.PathLike, got {type(path).__name__}"
+        ) from None
+
+
+def _replace(target: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside the file ``target`` names (through symlinks)
+    and rename it over that file, keeping its mode, owner and group."""
+    real = Path(os.path.realpath(target))
+    try:
+        old: os.stat_result | None = real.stat()
+    except FileNotFoundError:
+        old = None  # a new file (or a dangling link's target): made with the umask's mode
+    fd, tmp = tempfile.mkstemp(dir=real.parent, prefix=_temp_prefix(real), suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
             f.flush()
-            os.fchmod(f.fileno(), mode)
+            if old is None:
+                os.fchmod(f.fileno(), 0o666 & ~_umask())
+            else:
+                _keep_owner(f.fileno(), old)
+                # The mode after the owner: chown clears the set-id bits.
+                os.fchmod(f.fileno(), stat.S_IMODE(old.st_mode))
             os.fsync(f.fileno())
-        os.replace(tmp, target)
+        os.replace(tmp, real)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -81,52 +108,114 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
         raise
 
 
+def _keep_owner(fd: int, old: os.stat_result) -> None:
+    """Give the new file the owner and group of the one it replaces, or refuse the save."""
+    now = os.fstat(fd)
+    if (now.st_uid, now.st_gid) == (old.st_uid, old.st_gid):
+        return
+    try:
+        os.fchown(fd, old.st_uid, old.st_gid)
+    except PermissionError:
+        raise PermissionError(
+            f"it belongs to uid {old.st_uid}, gid {old.st_gid}, which this process cannot give "
+            f"the new file; not replacing it"
+        ) from None
+
+
+def _temp_prefix(real: Path) -> str:
+    """``.NAME.``, with NAME shortened so the temporary name fits the file system's limit."""
+    try:
+        limit = os.pathconf(real.parent, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    name = real.name
+    while len(os.fsencode(f".{name}.XXXXXXXX.tmp")) > max(limit, 32):
+        name = name[:-1]
+    return f".{name}."
+
+
 def _umask() -> int:
-    mask = os.umask(0)
+    """The process's umask, read without changing it where Linux tells it (os.umask sets it,
+    for a moment, for every thread)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
     os.umask(mask)
     return mask
-
-
-def _remove_stale_temp_files(target: Path) -> None:
-    """Delete ``.NAME.PID.*.tmp`` files beside ``target`` whose saving process is gone."""
-    for tmp in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
-        pid = tmp.name[len(target.name) + 2 :].split(".", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True  # perhaps another thread's save in progress
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, ValueError):
-        return True
-    return True
 
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def _read(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The checked top level of a model file; every problem is one line naming the file."""
-    where = os.fspath(path)
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refusing a key given twice (json would keep the last silently)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"key {shown(key)} appears twice")
+            seen.add(key)
+    return obj
+
+
+MAX_BYTES = 256 * 2**20  # nn.load reads at most this much unless told more (max_bytes=)
+
+_KINDS = {  # what a path that is no regular file is, for the message
+    stat.S_ISDIR: "a directory",
+    stat.S_ISFIFO: "a FIFO",
+    stat.S_ISCHR: "a character device",
+    stat.S_ISBLK: "a block device",
+    stat.S_ISSOCK: "a socket",
+}
+
+
+def _read_bytes(where: str, max_bytes: int) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes``: a FIFO, a device or a socket is
+    refused without reading from it (O_NONBLOCK: opening a FIFO with no writer never hangs)."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     try:
-        raw = Path(path).read_bytes()
+        fd = os.open(where, flags)
+        try:
+            st = os.fstat(fd)
+            mode, size = st.st_mode, st.st_size
+            regular = stat.S_ISREG(mode)
+            raw = b""
+            if regular and size <= max_bytes:
+                with open(fd, "rb", closefd=False) as f:
+                    raw = f.read(max_bytes + 1)
+        finally:
+            os.close(fd)
     except OSError as err:
         raise type(err)(f"load: cannot read {where}: {err.strerror or err}") from None
+    if stat.S_ISDIR(mode):  # an OSError, as open() gives
+        raise IsADirectoryError(f"load: cannot read {where}: Is a directory")
+    if not regular:
+        what = next((name for test, name in _KINDS.items() if test(mode)), "no regular file")
+        raise ValueError(f"load: {where} is {what}, not a regular file: not reading it")
+    if size > max_bytes or len(raw) > max_bytes:  # len: it grew while being read
+        raise ValueError(
+            f"load: {where} is larger than {max_bytes:,} bytes, more than a model file should "
+            f"be (pass max_bytes= to read it)"
+        )
+    return raw
+
+
+def _read(where: str, max_bytes: int) -> dict[str, Any]:
+    """The checked top level of a model file; every problem is one line naming the file."""
+    raw = _read_bytes(where, max_bytes)
     try:
         text = raw.decode("utf-8-sig")  # a BOM some editors add is harmless
     except UnicodeDecodeError:
         raise ValueError(f"load: {where} is not a model file (not UTF-8 text)") from None
     try:
-        doc = json.loads(text, parse_constant=_refuse_constant)
+        doc = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_object)
     except json.JSONDecodeError as err:
         raise ValueError(f"load: {where} is corrupt (invalid JSON: {err})") from None
     except ValueError as err:
@@ -165,43 +254,51 @@ def _config_keys(kind: str) -> set[str]:
     return set(tiny[kind].config())  # type: ignore[attr-defined]
 
 
-def _least_parameters(config: dict[str, Any]) -> int:
-    """A lower bound on the parameter count the architecture declares (each neuron has its
-    inputs' weights and a bias), from the sizes alone: checked before building anything."""
-    sizes = [config["nin"]]
-    sizes += config["nouts"] if "nouts" in config else [config.get("nout", 1)]
-    for n in sizes:
-        count(n, "every size")
-    return sum(a * b + b for a, b in zip(sizes, sizes[1:]))
-
-
-def load(path: str | os.PathLike[str], model: Module | None = None) -> Module:
-    """Read a model saved by :func:`save`: rebuild it from the file alone and return it.
-
-    With ``model`` given, load the parameters into it instead. A file that is missing or
-    unreadable raises OSError, one that is corrupt, hostile or of another architecture raises
-    ValueError, each in one line naming the file; ``model`` is then left untouched.
-    """
-    doc = _read(path)
-    where = os.fspath(path)
-    kind = doc["type"]
-    config = doc["architecture"]
-    params = doc["parameters"]
+def _check_declared(where: str, kind: str, config: dict[str, Any], params: dict) -> None:
+    """The file's parameters are exactly those its architecture declares, by count and then by
+    name, checked from the sizes alone before any model is built."""
     expected = _config_keys(kind)
     if set(config) != expected:
         wrong = sorted(set(config) ^ expected)[0]
         side = "unexpected" if wrong in config else "missing"
         raise ValueError(f"load: {where} has an invalid architecture ({side} {shown(wrong)})")
-    if "nouts" in config and (not isinstance(config["nouts"], list) or not config["nouts"]):
-        raise ValueError(f"load: {where} has an invalid architecture (nouts must be a list)")
     try:
-        least = _least_parameters(config)
+        total, names = declared_parameters(kind, config)
     except ValueError as err:
         raise ValueError(f"load: {where} has an invalid architecture ({err})") from None
-    if least > len(params):
+    if total != len(params):
         raise ValueError(
-            f"load: {where} declares at least {shown(least)} parameters but holds {len(params)}"
+            f"load: {where} declares {shown(total)} parameters but holds {len(params):,}"
         )
+    missing = next((name for name in names if name not in params), None)
+    if missing is not None:  # then some name is unexpected too: the counts are equal
+        declared = set(declared_parameters(kind, config)[1])
+        odd = next(name for name in params if name not in declared)
+        raise ValueError(
+            f"load: {where} does not hold the parameters its architecture declares (missing "
+            f"{shown(missing)}; unexpected {shown(odd)})"
+        )
+
+
+def load(
+    path: str | bytes | os.PathLike[str], model: Module | None = None, *, max_bytes: int = MAX_BYTES
+) -> Module:
+    """Read a model saved by :func:`save`: rebuild it from the file alone and return it.
+
+    With ``model`` given, load the parameters into it instead. A file that is missing or
+    unreadable raises OSError, one that is corrupt, hostile or of another architecture raises
+    ValueError, each in one line naming the file; ``model`` is then left untouched. Only a
+    regular file of at most ``max_bytes`` (256 MiB) is read: a FIFO or a device is refused.
+    The parameter names and their count are checked against the declared architecture before
+    any model is built, and a JSON key given twice is refused.
+    """
+    where = _path_text(path, "load")
+    count(max_bytes, "load: max_bytes")
+    doc = _read(where, max_bytes)
+    kind = doc["type"]
+    config = doc["architecture"]
+    params = doc["parameters"]
+    _check_declared(where, kind, config, params)
     if model is not None:
         current = {"type": type(model).__name__, **getattr(model, "config", dict)()}
         stored = {"type": kind, **config}
@@ -252,7 +349,7 @@ def to_torch(mlp: MLP) -> Any:
             )
             linear.bias.copy_(torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64))
         modules.append(linear)
-        row = ACTIVATIONS[layer.neurons[0].kind]
+        row = ACTIVATIONS[layer.kind]  # one function per layer, or ValueError
         if row.torch is not None:
             slopes = [n.a.data for n in layer.neurons if n.a is not None]
             modules.append(row.torch(torch.nn, slopes))

@@ -30,8 +30,6 @@ __all__ = [
     "l2_penalty",
 ]
 
-Scalar = Value | float
-
 
 def _value(x: Any, where: str) -> Value:
     if x.__class__ is Value:

@@ -21,86 +21,19 @@ from __future__ import annotations
 import functools
 import math
 import random as _random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
 from typing import Any
 
 import autograd
 from autograd import Value
 from autograd.numbers import count, finite, shown
+from nn.activations import ACTIVATIONS, Activation, check_activation
 
 __all__ = ["ACTIVATIONS", "INITS", "Activation", "Module", "Neuron", "Layer", "MLP"]
 
 
-def _prelu(z: Value, slope: Value | None) -> Value:
-    # prelu(z) = z for z > 0, slope * z otherwise, written as relu(z) - slope * relu(-z) so the
-    # engine's relu rule gives every derivative (slope included); nn writes none.
-    assert slope is not None  # a prelu neuron always has its slope parameter
-    return z.relu() - slope * (-z).relu()
-
-
-def _torch_prelu(tnn: Any, slopes: list[float]) -> Any:
-    # torch's PReLU takes channels from dim 1, so a single unbatched row (dim 0 only) fails
-    # with several slopes; this one adds the batch dimension around it.
-    import torch
-
-    class PReLU(tnn.PReLU):  # type: ignore[misc, name-defined]
-        def forward(self, x: Any) -> Any:
-            return (
-                super().forward(x.unsqueeze(0)).squeeze(0) if x.dim() == 1 else super().forward(x)
-            )
-
-    act = PReLU(len(slopes), dtype=torch.float64)
-    with torch.no_grad():
-        act.weight.copy_(torch.tensor(slopes, dtype=torch.float64))
-    return act
-
-
-@dataclass(frozen=True)
-class Activation:
-    """One row of the activation table: everything nn knows about an activation.
-
-    ``apply(z, slope)`` maps a neuron's weighted sum to its output (``slope`` is the neuron's
-    trainable parameter, None unless ``slope_init`` is set); ``display`` names it in reprs
-    (micrograd prints ``ReLUNeuron(2)``); ``torch(torch.nn, slopes)`` builds the matching
-    PyTorch module for ``to_torch`` (None: nothing to add).
-    """
-
-    apply: Callable[[Value, Value | None], Value]
-    display: str
-    torch: Callable[[Any, list[float]], Any] | None
-    slope_init: float | None = None
-
-
-# name -> how a neuron applies it. The only list of activations: Neuron, reprs, configs,
-# validation and to_torch all read it.
-ACTIVATIONS: dict[str, Activation] = {
-    "relu": Activation(lambda z, _: z.relu(), "ReLU", lambda tnn, _: tnn.ReLU()),
-    "tanh": Activation(lambda z, _: z.tanh(), "Tanh", lambda tnn, _: tnn.Tanh()),
-    "sigmoid": Activation(lambda z, _: z.sigmoid(), "Sigmoid", lambda tnn, _: tnn.Sigmoid()),
-    "leaky_relu": Activation(  # slope 0.01
-        lambda z, _: z.leaky_relu(), "LeakyReLU", lambda tnn, _: tnn.LeakyReLU(0.01)
-    ),
-    "elu": Activation(lambda z, _: z.elu(), "ELU", lambda tnn, _: tnn.ELU(1.0)),  # alpha 1.0
-    # torch's Softplus returns x itself above `threshold` (default 20, off by e^-20 ~ 2e-9);
-    # at 40 the gap e^-40 is below a float's resolution, so outputs agree to the last bits.
-    "softplus": Activation(
-        lambda z, _: z.softplus(), "Softplus", lambda tnn, _: tnn.Softplus(threshold=40.0)
-    ),
-    "linear": Activation(lambda z, _: z, "Linear", None),
-    # PyTorch's default initial slope for PReLU is 0.25.
-    "prelu": Activation(_prelu, "PReLU", _torch_prelu, slope_init=0.25),
-}
-
 INITS = ("micrograd", "xavier", "kaiming")
-
-
-def _check_activation(activation: Any) -> str:
-    if not isinstance(activation, str) or activation not in ACTIVATIONS:
-        choices = ", ".join(ACTIVATIONS)
-        raise ValueError(f"unknown activation {shown(activation)}; choose one of: {choices}")
-    return activation
 
 
 def _check_init(init: Any) -> str:
@@ -205,6 +138,43 @@ def _neuron_names(nin: int, slope: bool) -> tuple[str, ...]:
     return (*(f"w.{i}" for i in range(nin)), "b", *(("a",) if slope else ()))
 
 
+def _slope(nonlin: Any, activation: Any) -> bool:
+    """Whether a neuron built with these settings has a slope parameter (ValueError if bad)."""
+    if not isinstance(nonlin, bool):
+        raise ValueError(f"nonlin must be True or False, got {shown(nonlin)}")
+    activation = check_activation(activation)
+    return ACTIVATIONS[activation if nonlin else "linear"].slope_init is not None
+
+
+def declared_parameters(kind: str, config: Mapping[str, Any]) -> tuple[int, Iterator[str]]:
+    """How many parameters a saved architecture (``type`` and ``config()``) declares, and
+    their names in ``named_parameters()`` order, from the sizes alone: ``nn.load`` checks a
+    file against them before building anything. ValueError for settings no model has."""
+    if kind == "MLP":
+        nouts = config["nouts"]
+        if not isinstance(nouts, list) or not nouts:
+            raise ValueError(f"nouts must be a non-empty list of layer sizes, got {shown(nouts)}")
+        sizes = [count(n, "every layer size") for n in [config["nin"], *nouts]]
+        last = config["output_activation"]
+        slopes = [_slope(True, config["activation"])] * (len(nouts) - 1)
+        slopes.append(_slope(last != "linear", last))
+        prefixes = [f"layers.{i}.neurons." for i in range(len(nouts))]
+    else:  # a Layer, or a Neuron: a layer of one without the "neurons.0." prefix
+        nout = count(config["nout"], "nout") if kind == "Layer" else 1
+        sizes = [count(config["nin"], "nin"), nout]
+        slopes = [_slope(config["nonlin"], config["activation"])]
+        prefixes = ["neurons." if kind == "Layer" else ""]
+    total = sum(b * (a + 1 + s) for a, b, s in zip(sizes, sizes[1:], slopes))
+
+    def names() -> Iterator[str]:  # made only once the count fits: sizes could be huge
+        for nin, nout, slope, prefix in zip(sizes, sizes[1:], slopes, prefixes):
+            own = _neuron_names(nin, slope)
+            for j in range(nout):  # the cached tuples the model's named_parameters() reuses
+                yield from _prefixed(f"{prefix}{j}.", own) if prefix else own
+
+    return total, names()
+
+
 @functools.lru_cache(maxsize=4096)
 def _prefixed(prefix: str, names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple([prefix + name for name in names])
@@ -224,6 +194,8 @@ def _nested(field: str, children: Sequence[Module]) -> list[tuple[str, Value]]:
 
 def _check_row(x: Any) -> None:
     """Refuse what has a length but is no row of inputs: a Value, a str, a dict, a set."""
+    if x.__class__ is list or x.__class__ is tuple:
+        return  # the usual rows, at once
     if isinstance(x, Value | str | bytes | Mapping | AbstractSet) or not hasattr(x, "__len__"):
         raise TypeError(
             f"a model's input must be a sequence of numbers or Values, got "
@@ -266,10 +238,8 @@ class Neuron(Module):
     ) -> None:
         count(nin, "nin")
         count(fan_out, "fan_out")
-        if not isinstance(nonlin, bool):
-            raise ValueError(f"nonlin must be True or False, got {shown(nonlin)}")
-        self.nonlin = nonlin
-        self.activation = _check_activation(activation)
+        self.a: Value | None = None
+        self._set_kind(nonlin, activation)
         self.init = _check_init(init)
         source = _make_rng(rng, seed)
         if init == "micrograd":
@@ -280,19 +250,52 @@ class Neuron(Module):
             bound = math.sqrt(6.0 / nin)
         self.w = [Value(source.uniform(-bound, bound)) for _ in range(nin)]
         self.b = Value(0.0)
-        row = ACTIVATIONS[self.kind]
-        self.a: Value | None = None if row.slope_init is None else Value(row.slope_init)
-        self._apply = row.apply
+
+    def _set_kind(self, nonlin: Any, activation: Any) -> None:
+        """Check and apply ``nonlin`` and ``activation``: what the neuron computes, its slope
+        parameter ``a`` (added or dropped as the function needs it), repr and config change
+        together, so a model saved after an assignment loads to the same outputs."""
+        if not isinstance(nonlin, bool):
+            raise ValueError(f"nonlin must be True or False, got {shown(nonlin)}")
+        activation = check_activation(activation)
+        row = ACTIVATIONS[activation if nonlin else "linear"]
+        if row.slope_init is None:
+            self.a = None
+        elif self.a is None:
+            self.a = Value(row.slope_init)
+        self._nonlin, self._activation, self._apply = nonlin, activation, row.apply
+
+    @property
+    def nonlin(self) -> bool:
+        """micrograd's flag: apply ``activation`` (True) or stay linear; assigning applies it."""
+        return self._nonlin
+
+    @nonlin.setter
+    def nonlin(self, nonlin: bool) -> None:
+        self._set_kind(nonlin, self._activation)
+
+    @property
+    def activation(self) -> str:
+        """The nonlinearity used when ``nonlin`` is True; assigning checks and applies it."""
+        return self._activation
+
+    @activation.setter
+    def activation(self, activation: str) -> None:
+        self._set_kind(self._nonlin, activation)
 
     @property
     def kind(self) -> str:
         """The function actually applied: ``activation`` if ``nonlin`` else "linear"."""
-        return self.activation if self.nonlin else "linear"
+        return self._activation if self._nonlin else "linear"
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
         _check_row(x)
         if len(x) != len(self.w):
             raise ValueError(f"{self!r} takes {len(self.w)} inputs, got {len(x)}")
+        return self._forward(x)
+
+    def _forward(self, x: Sequence[Value | float]) -> Value:
+        """The neuron on a row already checked (its layer checks it once for all neurons)."""
         # One fused node, float-identical to micrograd's sum((wi*xi ...), self.b).
         return self._apply(autograd.affine(self.b, self.w, x), self.a)
 
@@ -309,7 +312,8 @@ class Neuron(Module):
 
 
 class Layer(Module):
-    """``nout`` neurons on the same inputs; a layer of one neuron returns a single Value.
+    """``nout`` neurons on the same inputs; a layer of one neuron returns a single Value
+    (micrograd's), which ``MLP`` passes on to the next layer as a row of one.
 
     Keyword arguments go to each ``Neuron`` (``nonlin``, ``activation``, ``init``, ``rng``).
     """
@@ -323,15 +327,32 @@ class Layer(Module):
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
         x = _as_values(x)
-        out = [n(x) for n in self.neurons]
+        first = self.neurons[0]
+        if len(first.w) != len(x):  # a neuron put in by hand with another size: affine says so
+            raise ValueError(f"{first!r} takes {len(first.w)} inputs, got {len(x)}")
+        out = [n._forward(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return _nested("neurons", self.neurons)
 
+    @property
+    def kind(self) -> str:
+        """The function every neuron applies ("relu", "linear", ...). A layer whose neurons
+        were changed one by one to different functions has none: ValueError, since a config
+        (and so a saved file or ``to_torch``) describes a layer by one function."""
+        kinds = _kinds(self)
+        if len(kinds) > 1:
+            raise ValueError(
+                f"{self!r}: its neurons apply different functions ({', '.join(kinds)}); a "
+                f"layer is saved and converted with one (set every neuron's nonlin/activation)"
+            )
+        return kinds[0]
+
     def config(self) -> dict[str, Any]:
         """The architecture (what ``nn.save`` records to rebuild the model)."""
         first = self.neurons[0]
+        _ = self.kind  # refuses a layer whose neurons no config describes
         return {
             "nin": len(first.w),
             "nout": len(self.neurons),
@@ -340,8 +361,12 @@ class Layer(Module):
         }
 
     def __repr__(self) -> str:
-        c = self.config()
-        return f"Layer({c['nin']} -> {c['nout']} {self.neurons[0].kind})"
+        return f"Layer({len(self.neurons[0].w)} -> {len(self.neurons)} {'/'.join(_kinds(self))})"
+
+
+def _kinds(layer: Layer) -> list[str]:
+    """The functions a layer's neurons apply, each once, in neuron order."""
+    return list(dict.fromkeys(n.kind for n in layer.neurons))
 
 
 class MLP(Module):
@@ -369,16 +394,15 @@ class MLP(Module):
         nouts = list(nouts)
         for n in nouts:
             count(n, "every layer size in nouts")
-        _check_activation(activation)
-        _check_activation(output_activation)
+        check_activation(activation)
+        check_activation(output_activation)
         source = _make_rng(rng, seed)
         kwargs: dict[str, Any] = {"init": init}
         if source is not _random:
             kwargs["rng"] = source
         sz = [nin] + nouts
         last = len(nouts) - 1
-        self.activation = activation
-        self.output_activation = output_activation
+        self._activation = activation  # what a model without hidden layers was built with
         self.layers = [
             Layer(
                 sz[i],
@@ -393,14 +417,33 @@ class MLP(Module):
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
         out: Any = x
         for layer in self.layers:
-            out = layer(out)
+            # A hidden layer of one neuron returns a single Value (micrograd's Layer); the next
+            # layer takes it as a row of one input.
+            out = layer([out] if out.__class__ is Value else out)
         return out
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return _nested("layers", self.layers)
 
+    @property
+    def activation(self) -> str:
+        """What the hidden layers apply, read from their neurons (ValueError if they differ)."""
+        kinds = list(dict.fromkeys(layer.kind for layer in self.layers[:-1]))
+        if len(kinds) > 1:
+            raise ValueError(
+                f"{self!r}: its hidden layers apply different functions ({', '.join(kinds)}); "
+                f"an MLP is saved and converted with one"
+            )
+        return kinds[0] if kinds else self._activation
+
+    @property
+    def output_activation(self) -> str:
+        """What the last layer applies, read from its neurons."""
+        return self.layers[-1].kind
+
     def config(self) -> dict[str, Any]:
-        """The architecture (what ``nn.save`` records to rebuild the model)."""
+        """The architecture (what ``nn.save`` records to rebuild the model), read from the
+        neurons, so it describes what the model computes even after a neuron was changed."""
         return {
             "nin": len(self.layers[0].neurons[0].w),
             "nouts": [len(layer.neurons) for layer in self.layers],
@@ -409,8 +452,7 @@ class MLP(Module):
         }
 
     def __repr__(self) -> str:
-        c = self.config()
-        parts = [str(c["nin"])] + [
-            f"{len(layer.neurons)} {layer.neurons[0].kind}" for layer in self.layers
+        parts = [str(len(self.layers[0].neurons[0].w))] + [
+            f"{len(layer.neurons)} {'/'.join(_kinds(layer))}" for layer in self.layers
         ]
         return f"MLP({' -> '.join(parts)}; {self.num_parameters()} parameters)"

@@ -190,3 +190,62 @@ def test_relus_flat_side_passes_zero_under_an_infinite_upstream_gradient():
 
 def test_nan_through_relu_stays_nan_like_torch():
     assert math.isnan(Value(math.nan).relu().data)
+
+
+# -- one reverse pass: every form of backward is a view of autograd.graph._flow ------------------
+
+
+def test_backward_steps_is_a_real_generator_each_step_made_when_asked():
+    x, y, z = Value(-2.0, "x"), Value(5.0, "y"), Value(-4.0, "z")
+    q = x + y
+    out = q * z
+    steps = autograd.backward_steps(out)
+    assert (x.grad, z.grad, q.grad) == (0.0, 0.0, 0.0)  # nothing runs before the first step
+    first = next(steps)
+    assert first.node is out and (q.grad, z.grad, x.grad) == (-4.0, 3.0, 0.0)
+    second = next(steps)
+    assert second.node is q and x.grad == -4.0 and y.grad == -4.0
+    assert [c for _, _, c in second.parents] == [-4.0, -4.0]
+    assert next(steps, None) is None
+
+
+def test_every_form_of_backward_passes_nothing_along_a_zero_local_derivative():
+    # relu's flat side times 1e308 * 10: the upstream gradient is infinite, the local one 0
+    w = Value(-1.0)
+
+    def f(x):
+        return (w * x).relu() * 1e308 * 10.0
+
+    x = Value(2.0)
+    out = f(x)
+    out.backward()
+    assert w.grad == 0.0 and x.grad == 0.0
+    assert autograd.grad(out, [w]) == (0.0,)
+    # on Values the infinite upstream gradient is itself a result that overflows: refused
+    with pytest.raises(OverflowError, match=r"^mul\(1e\+308, 10\.0\)"):
+        autograd.grad(out, [w], create_graph=True)
+    w.grad = 0.0
+    for _ in autograd.backward_steps(out):
+        pass
+    assert w.grad == 0.0
+    steps = []
+    assert autograd.reverse(out, steps=steps)[w] == 0.0
+    assert all(c == 0.0 for s in steps for p, _, c in s.parents if p is w)
+
+
+def test_micrographs_backward_of_one_node_is_that_nodes_step_of_the_pass():
+    x, y = Value(3.0), Value(4.0)
+    out = x * y
+    (step,) = list(autograd.backward_steps(x * y))
+    x.grad = y.grad = 0.0
+    out.grad = 1.0
+    out._backward()
+    assert (x.grad, y.grad) == tuple(c for _, _, c in step.parents) == (4.0, 3.0)
+
+
+def test_a_second_derivative_through_a_zero_first_factor_is_kept():
+    # d(a*b)/da = b: at b = 0 the local derivative is a Value worth 0, which still carries b's
+    # graph, so d2/da db = 1 (a zero *number* passes nothing; a zero *Value* passes its graph)
+    a, b = Value(2.0), Value(0.0)
+    (da,) = autograd.grad(a * b, [a], create_graph=True)
+    assert da.data == 0.0 and autograd.grad(da, [b]) == (1.0,)

@@ -32,6 +32,7 @@ SCRIPTS = [
     "moons",
     "iris",
     "hessian",
+    "custom_op",
 ]
 
 
@@ -321,6 +322,7 @@ SMALL = {
     "moons": {"steps": 2, "progress": False},
     "iris": {"epochs": 2, "progress": False},
     "hessian": {},
+    "custom_op": {"steps": 20},
 }
 
 
@@ -399,6 +401,7 @@ FULL = {  # the runs the examples' README shows
     "numerical_vs_analytic": {},
     "gradient_descent": {"steps": 100},
     "iris": {"epochs": 40, "progress": False},
+    "custom_op": {},
 }
 
 
@@ -471,8 +474,126 @@ def test_iris_runs_as_a_script_with_a_progress_bar(tmp_path):
 
 def test_examples_readme_lists_every_script():
     readme = (EXAMPLES / "README.md").read_text(encoding="utf-8")
-    listed = SCRIPTS + ["custom_op"]  # custom_op draws nothing; tests/test_testing.py runs it
+    listed = SCRIPTS
     assert sorted(p.stem for p in EXAMPLES.glob("*.py") if p.stem != "plotting") == sorted(listed)
     for name in listed:
         assert f"python examples/{name}.py" in readme
     assert "pip install -e '.[examples]'" in readme
+
+
+# -- what each plot must show, and the moons script's one report --------------------------------
+
+
+def drawn(monkeypatch, name: str, check=None, **kwargs):
+    """Run an example with its plot and return the figure it saved; ``check(fig, renderer)``
+    runs on the figure laid out as saved, before saving closes it."""
+    pytest.importorskip("matplotlib")
+    module = load(name)
+    figures = []
+    save = module.save
+
+    def keep(fig, plt, path):
+        fig.canvas.draw()
+        if check is not None:
+            check(fig, fig.canvas.get_renderer())
+        figures.append(fig)
+        return save(fig, plt, path)
+
+    monkeypatch.setattr(module, "save", keep)
+    result = module.main(plot=True, **kwargs)
+    (fig,) = figures
+    return fig, result
+
+
+@pytest.mark.parametrize("name", [s for s in SCRIPTS if s != "backprop_basics"])
+def test_every_plot_labels_its_axes_and_keeps_legends_inside_them(name, monkeypatch, tmp_path):
+    def check(fig, renderer):
+        for ax in fig.axes:
+            assert ax.get_xlabel() and ax.get_ylabel(), (name, ax.get_title())
+            legend = ax.get_legend()
+            if legend is not None:  # inside its axes: nothing sticks out to be clipped
+                box, frame = legend.get_window_extent(renderer), ax.get_window_extent(renderer)
+                assert frame.x0 <= box.x0 and box.x1 <= frame.x1, (name, ax.get_title())
+                assert frame.y0 <= box.y0 and box.y1 <= frame.y1, (name, ax.get_title())
+
+    drawn(monkeypatch, name, check=check, out=tmp_path, **SMALL[name])
+
+
+def test_learning_slowdown_gives_each_cost_its_own_axis(monkeypatch, tmp_path):
+    fig, result = drawn(monkeypatch, "learning_slowdown", epochs=300, out=tmp_path)
+    assert len(fig.axes) == 2
+    for ax, cost in zip(fig.axes, ["quadratic", "cross-entropy"]):
+        assert cost in ax.get_ylabel()
+        highest = max(max(result[(cost, start)]["history"]) for start in [(0.6, 0.9), (2.0, 2.0)])
+        low, high = ax.get_ylim()
+        assert low == 0 and highest < high < 2 * highest  # scaled to this cost alone
+
+
+def test_hessian_plot_shows_the_hessians_it_computes(monkeypatch, tmp_path):
+    fig, _ = drawn(monkeypatch, "hessian", out=tmp_path)
+    texts = " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
+    for entry in ["[[802, -400]", "[-400, 200]]", "[[1330, 480]", "[480, 200]]"]:
+        assert entry in texts
+    assert all(ax.get_ylabel() for ax in fig.axes)
+
+
+def test_gradient_descent_plot_draws_all_three_learning_rates(monkeypatch, tmp_path):
+    fig, _ = drawn(monkeypatch, "gradient_descent", steps=100, out=tmp_path)
+    for ax in fig.axes:
+        labels = [line.get_label() for line in ax.get_lines()]
+        for lr in ["0.1", "10", "1e-10"]:
+            assert any(label.startswith(f"lr = {lr}") for label in labels), (lr, labels)
+
+
+def test_iris_plot_shows_the_test_accuracy(monkeypatch, tmp_path):
+    fig, result = drawn(monkeypatch, "iris", epochs=5, progress=False, out=tmp_path)
+    shown = f"{result['test_accuracy']:.1%}"
+    assert shown in fig._suptitle.get_text()
+    labels = [line.get_label() for ax in fig.axes for line in ax.get_lines()]
+    assert any("test" in label and shown in label for label in labels)
+
+
+def test_numerical_vs_analytic_table_writes_the_functions_as_math(capsys):
+    load("numerical_vs_analytic").main(plot=False)
+    out = capsys.readouterr().out
+    assert "x0² + 4² at x0 = 3" in out and "3² + x1² at x1 = 4" in out
+    assert "**" not in out and "4.0" not in out.split("gradient")[0]
+
+
+def test_custom_op_plot_shows_the_new_ops_and_the_trained_model(monkeypatch, tmp_path):
+    fig, result = drawn(monkeypatch, "custom_op", steps=20, out=tmp_path)
+    assert result["plot"] == str(tmp_path / "custom_op.png")
+    assert len(result["loss"]) == 21 and result["loss"][-1] < result["loss"][0]
+    labels = [line.get_label() for ax in fig.axes for line in ax.get_lines()]
+    assert {"gelu", "swish", "sin(x)", "1-8-1 gelu model"} <= set(labels)
+
+
+def test_moons_learning_rate_schedule_stretches_to_any_number_of_steps(monkeypatch):
+    module = load("moons")
+    seen = {}
+    fit = module.nn.fit
+
+    def spy(*args, **kwargs):
+        seen["schedule"] = kwargs["lr_schedule"]
+        return fit(*args, **kwargs)
+
+    monkeypatch.setattr(module.nn, "fit", spy)
+    fig = module.main(steps=120, plot=False, progress=False)  # past step 112, where lr was < 0
+    assert len(fig["loss"]) == 120 and fig["accuracy"] == 1.0
+    lrs = [seen["schedule"](k) for k in range(120)]
+    assert lrs[0] == 1.0 and lrs[-1] == pytest.approx(0.1 + 0.9 / 120)
+    assert all(a > b > 0 for a, b in zip(lrs, lrs[1:]))
+    with pytest.raises(ValueError, match="steps must be >= 1"):
+        module.main(steps=0, plot=False, progress=False)
+
+
+def test_moons_script_reports_progress_once():
+    done = run_script("moons", "--steps", "20", "--no-plot")
+    assert done.returncode == 0, done.stderr
+    # The progress is fit's own (plain lines, stderr being a pipe), epochs counted from 1 ...
+    lines = done.stderr.strip().splitlines()
+    assert lines[0].startswith("fit: epoch 2/20 loss=") and lines[-1].startswith("fit: epoch 20/20")
+    # ... and the script adds no second report, only the accuracy after the last step.
+    model, final = done.stdout.splitlines()
+    assert model == "MLP(2 -> 16 relu -> 16 relu -> 1 linear; 337 parameters)"
+    assert re.fullmatch(r"after 20 steps \(one per epoch\): accuracy=(1|0\.\d+)", final)

@@ -92,3 +92,160 @@ def test_a_leaf_moved_outside_the_domain_is_reported_as_stale():
     x.data = -1.0
     with pytest.raises(RuntimeError, match="changed after the graph was built"):
         grad(y, [x], create_graph=True)
+
+
+# -- no_grad() as a decorator and as a reusable object ---------------------------------------------
+
+
+def recorded(y: Value) -> bool:
+    return y.parents != ()
+
+
+def test_no_grad_decorates_a_function():
+    @no_grad()
+    def square(x):
+        return x * x, autograd.is_grad_enabled()
+
+    x = Value(3.0)
+    y, enabled = square(x)
+    assert not recorded(y) and enabled is False
+    assert recorded(x * x) and autograd.is_grad_enabled()
+    assert square.__name__ == "square"
+
+
+def test_no_grad_on_a_generator_holds_while_its_body_runs_only():
+    x = Value(2.0)
+    outside = []
+
+    @no_grad()
+    def powers():
+        y = x
+        while True:
+            y = y * x
+            received = yield y, autograd.is_grad_enabled()
+            if received == "stop":
+                return "done"
+
+    gen = powers()
+    y, enabled = next(gen)
+    assert not recorded(y) and enabled is False
+    outside.append(x * x)  # the caller, between two resumptions, records as usual
+    y, enabled = gen.send(None)
+    assert not recorded(y) and enabled is False and recorded(outside[0])
+    with pytest.raises(StopIteration) as stop:
+        gen.send("stop")
+    assert stop.value.value == "done"
+    assert autograd.is_grad_enabled()
+
+
+def test_no_grad_generator_sees_throw_and_close_under_the_mode():
+    seen = []
+
+    @no_grad()
+    def body():
+        try:
+            yield 1
+        except KeyError:
+            seen.append(("throw", autograd.is_grad_enabled()))
+            yield 2
+        finally:
+            seen.append(("finally", autograd.is_grad_enabled()))
+
+    gen = body()
+    assert next(gen) == 1
+    assert gen.throw(KeyError("k")) == 2
+    gen.close()
+    assert seen == [("throw", False), ("finally", False)]
+    assert list(body()) == [1] and autograd.is_grad_enabled()
+
+
+def test_no_grad_on_an_async_function_holds_in_its_task_only():
+    @no_grad()
+    async def quiet(started, release):
+        started.set()
+        await release.wait()
+        x = Value(2.0)
+        return recorded(x * x)
+
+    async def busy(started, release):
+        await started.wait()
+        x = Value(3.0)
+        y = x * x
+        release.set()
+        return recorded(y)
+
+    async def main():
+        started, release = asyncio.Event(), asyncio.Event()
+        return await asyncio.gather(quiet(started, release), busy(started, release))
+
+    assert asyncio.run(main()) == [False, True]
+
+
+def test_no_grad_on_an_async_generator_holds_while_its_body_runs_only():
+    x = Value(2.0)
+
+    @no_grad()
+    async def squares():
+        for _ in range(2):
+            await asyncio.sleep(0)
+            yield recorded(x * x), autograd.is_grad_enabled()
+
+    async def main():
+        out = []
+        async for inside in squares():
+            out.append((inside, recorded(x * x)))
+        return out
+
+    assert asyncio.run(main()) == [((False, False), True)] * 2
+
+
+def test_one_no_grad_object_can_be_entered_again_after_and_inside_itself():
+    quiet = no_grad()
+    x = Value(2.0)
+    for _ in range(2):  # sequentially
+        with quiet:
+            assert not recorded(x * x)
+        assert recorded(x * x)
+    with quiet:  # nested
+        with quiet:
+            assert not recorded(x * x)
+        assert not recorded(x * x)  # still inside the outer block
+    assert recorded(x * x) and autograd.is_grad_enabled()
+    loud = autograd.enable_grad()
+    with quiet:
+        with loud:
+            with quiet:
+                assert not autograd.is_grad_enabled()
+            assert autograd.is_grad_enabled()
+        assert not autograd.is_grad_enabled()
+
+
+def test_an_async_generator_under_no_grad_may_resume_in_another_task():
+    async def numbers():
+        with no_grad():
+            yield autograd.is_grad_enabled()
+            yield autograd.is_grad_enabled()
+
+    async def main():
+        agen = numbers()
+        first = await asyncio.create_task(agen.__anext__())
+        await asyncio.create_task(agen.__anext__())  # each task has its own mode: no check
+        with pytest.raises(StopAsyncIteration):  # the block ends in a third task
+            await asyncio.create_task(agen.__anext__())
+        return first
+
+    assert asyncio.run(main()) is False
+    assert autograd.is_grad_enabled()
+
+
+def test_a_decorated_async_generator_keeps_its_mode_in_every_task_that_resumes_it():
+    @no_grad()
+    async def numbers():
+        for _ in range(3):
+            yield autograd.is_grad_enabled()
+
+    async def main():
+        agen = numbers()
+        return [await asyncio.create_task(agen.__anext__()) for _ in range(3)]
+
+    assert asyncio.run(main()) == [False, False, False]

@@ -141,7 +141,7 @@ def renamed_parameter():
         (doc_with(parameters=None), "missing 'parameters'"),
         (doc_with(architecture={"nin": 2, "nouts": [3, 1], "depth": 9}), "invalid architecture"),
         (doc_with(architecture={"nin": -2, "nouts": [3, 1]}), "invalid architecture"),
-        (truncated_parameters(), "declares at least 13 parameters but holds 12"),
+        (truncated_parameters(), "declares 13 parameters but holds 12"),
         (renamed_parameter(), "missing 'layers.1.neurons.0.b'; unexpected 'layers.1.b'"),
     ],
 )
@@ -250,12 +250,12 @@ HOSTILE_FILES = [
     (
         "400 digits",
         hostile(nin=10**400),
-        r"declares at least 30000\d*\.\.\. parameters but holds 13",
+        r"declares 30000\d*\.\.\. parameters but holds 13",
     ),
     ("400-digit parameter", good_doc_text().replace("12345.5", "1" * 400, 1), "must be a finite"),
     ("type list", hostile(type=["MLP"]), "unknown model type \\['MLP'\\]"),
     ("version true", hostile(format_version=True), "format_version True"),
-    ("declared size", hostile(nin=100_000, nouts=[100_000]), "declares at least 10000100000"),
+    ("declared size", hostile(nin=100_000, nouts=[100_000]), "declares 10000100000"),
     ("empty", "", "invalid JSON"),
     ("BOM only", "\ufeff", "invalid JSON"),
     ("bad utf-8", b'{"format_version": 1, "type": "\xc3\x28"}', "not UTF-8"),
@@ -310,7 +310,7 @@ def test_save_keeps_the_mode_of_the_file_it_replaces(tmp_path):
     assert os.stat(path).st_mode & 0o777 == 0o640
 
 
-def test_save_cleans_temp_files_of_killed_saves_only(tmp_path):
+def test_save_removes_only_its_own_temp_file(tmp_path):
     import subprocess
 
     done = subprocess.run(
@@ -320,14 +320,264 @@ def test_save_cleans_temp_files_of_killed_saves_only(tmp_path):
         check=True,
     )
     dead = int(done.stdout)
-    stale = tmp_path / f".m.json.{dead}.abc123.tmp"
-    stale.write_text("half")
-    live = tmp_path / f".m.json.{os.getppid()}.xyz.tmp"  # a save in progress elsewhere
-    live.write_text("half")
-    other = tmp_path / f".n.json.{dead}.abc.tmp"  # another file's
-    other.write_text("half")
+    # Files a save's temp name could be mistaken for: a killed save's, the user's own, and
+    # those of saves to other names that start alike.
+    others = [f".m.json.{dead}.abc123.tmp", ".m.json.300.tmp", f".m.json.300.{dead}.x.tmp"]
+    for name in others:
+        (tmp_path / name).write_text("half")
     nn.save(nn.MLP(2, [1], seed=0), tmp_path / "m.json")
-    assert not stale.exists() and live.exists() and other.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*others, "m.json"])
+
+
+def test_a_save_does_not_disturb_a_concurrent_save_to_a_similar_name(tmp_path, monkeypatch):
+    replace = os.replace
+    inner = []
+
+    def save_another_first(src, dst):  # while the save to ckpt.300 is between write and rename
+        if not inner:
+            inner.append(dst)
+            nn.save(nn.MLP(2, [1], seed=1), tmp_path / "ckpt")
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", save_another_first)
+    nn.save(nn.MLP(2, [1], seed=0), tmp_path / "ckpt.300")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt", "ckpt.300"]
+    assert nn.load(tmp_path / "ckpt.300").state_dict() == nn.MLP(2, [1], seed=0).state_dict()
+
+
+def test_save_writes_through_a_symlink_in_the_target_folder(tmp_path, monkeypatch):
+    real_dir, link_dir = tmp_path / "real", tmp_path / "links"
+    real_dir.mkdir()
+    link_dir.mkdir()
+    target = real_dir / "m.json"
+    nn.save(nn.MLP(2, [1], seed=0), target)
+    os.chmod(target, 0o640)
+    (link_dir / "m.json").symlink_to(target)
+    (link_dir / "chain.json").symlink_to(link_dir / "m.json")  # a link to a link
+    folders = []
+    replace = os.replace
+
+    def record(src, dst):
+        folders.append((os.path.dirname(src), str(dst)))
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", record)
+    model = nn.MLP(2, [1], seed=1)
+    nn.save(model, link_dir / "chain.json")
+    assert (link_dir / "m.json").is_symlink() and (link_dir / "chain.json").is_symlink()
+    assert nn.load(target).state_dict() == model.state_dict()
+    assert folders == [(str(real_dir), str(target))]  # the temp beside the real file
+    assert os.stat(target).st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in link_dir.iterdir()) == ["chain.json", "m.json"]
+    assert sorted(p.name for p in real_dir.iterdir()) == ["m.json"]
+
+
+def test_save_through_a_dangling_symlink_creates_its_target(tmp_path):
+    (tmp_path / "link.json").symlink_to(tmp_path / "new.json")
+    nn.save(nn.MLP(2, [1], seed=0), tmp_path / "link.json")
+    assert (tmp_path / "link.json").is_symlink()
+    assert nn.load(tmp_path / "new.json").num_parameters() == 3
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root")
+def test_save_as_root_keeps_another_users_owner_group_and_mode(tmp_path):
+    path = tmp_path / "m.json"
+    nn.save(nn.MLP(2, [1], seed=0), path)
+    os.chown(path, 65534, 65534)
+    os.chmod(path, 0o604)
+    nn.save(nn.MLP(2, [1], seed=1), path)
+    st = os.stat(path)
+    assert (st.st_uid, st.st_gid, st.st_mode & 0o7777) == (65534, 65534, 0o604)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root")
+def test_a_save_that_cannot_keep_the_owner_is_refused_and_changes_nothing(tmp_path, monkeypatch):
+    path = tmp_path / "m.json"
+    nn.save(nn.MLP(2, [1], seed=0), path)
+    os.chown(path, 65534, 65534)
+    before = path.read_bytes()
+
+    def not_root(fd, uid, gid):  # what chown answers a process that is not root
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "fchown", not_root)
+    with pytest.raises(PermissionError) as e:
+        nn.save(nn.MLP(2, [1], seed=1), path)
+    assert str(e.value) == (
+        f"save: cannot write {path}: it belongs to uid 65534, gid 65534, which this process "
+        f"cannot give the new file; not replacing it"
+    )
+    assert path.read_bytes() == before and path.stat().st_uid == 65534
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
+
+
+@pytest.mark.parametrize("length", [254, 255])
+def test_a_file_name_as_long_as_the_system_allows_saves_and_loads(tmp_path, length):
+    path = tmp_path / ("m" * (length - 5) + ".json")
+    model = nn.MLP(2, [3, 1], seed=0)
+    nn.save(model, path)
+    nn.save(model, path)  # over an existing file too
+    assert nn.load(path).state_dict() == model.state_dict()
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def test_a_long_name_in_many_bytes_per_character_saves(tmp_path):
+    path = tmp_path / ("é" * 122 + ".json")  # 249 bytes in UTF-8
+    nn.save(nn.MLP(2, [1], seed=0), path)
+    assert nn.load(path).num_parameters() == 3
+
+
+def test_bytes_paths_work_and_other_types_get_one_line(tmp_path):
+    path = os.fsencode(tmp_path / "m.json")
+    model = nn.MLP(2, [3, 1], seed=0)
+    nn.save(model, path)
+    assert nn.load(path).state_dict() == model.state_dict()
+    for call in (lambda: nn.save(model, 3), lambda: nn.load(None)):
+        with pytest.raises(TypeError, match=r"^(save|load): path must be a str, bytes or os"):
+            call()
+
+
+@pytest.mark.parametrize("where", ["mkstemp", "replace"])
+def test_a_permission_error_names_the_target_not_the_temp(tmp_path, monkeypatch, where):
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / ".m.json.abcdefgh.tmp"))
+
+    monkeypatch.setattr(tempfile if where == "mkstemp" else os, where, refuse)
+    path = tmp_path / "m.json"
+    with pytest.raises(PermissionError) as e:
+        nn.save(nn.MLP(2, [1], seed=0), path)
+    assert str(e.value) == f"save: cannot write {path}: Permission denied"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_into_a_missing_folder_names_the_target(tmp_path):
+    path = tmp_path / "no" / "m.json"
+    with pytest.raises(FileNotFoundError) as e:
+        nn.save(nn.MLP(2, [1], seed=0), path)
+    assert str(e.value) == f"save: cannot write {path}: No such file or directory"
+
+
+def load_in_a_box(path) -> str:
+    """What ``nn.load(path)`` raises, run in a child process with 512 MB of memory and 20 s,
+    so a load that reads a device forever or blocks on a FIFO fails the test, not the machine."""
+    import resource
+    import subprocess
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (512 * 2**20, 512 * 2**20))
+
+    code = (
+        "import sys, nn\n"
+        "try:\n    nn.load(sys.argv[1])\n"
+        "except Exception as e:\n    print(type(e).__name__ + ': ' + str(e))\n"
+    )
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            preexec_fn=limit,
+            env={**os.environ, "PYTHONPATH": root},
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return "blocked for 20 s"
+    return done.stdout.strip() or done.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom", "/dev/null"])
+def test_load_refuses_a_device_without_reading_it(device):
+    if not os.path.exists(device):
+        pytest.skip(f"no {device}")
+    assert load_in_a_box(device) == (
+        f"ValueError: load: {device} is a character device, not a regular file: not reading it"
+    )
+
+
+def test_load_refuses_a_fifo_without_waiting_for_a_writer(tmp_path):
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    (tmp_path / "link.json").symlink_to(fifo)
+    for path in (fifo, tmp_path / "link.json"):
+        assert load_in_a_box(path) == (
+            f"ValueError: load: {path} is a FIFO, not a regular file: not reading it"
+        )
+
+
+def test_load_caps_the_size_it_reads(tmp_path):
+    path = tmp_path / "m.json"
+    nn.save(nn.MLP(2, [3, 1], seed=0), path)
+    size = path.stat().st_size
+    with pytest.raises(ValueError, match=rf"m.json is larger than {size - 1:,} bytes"):
+        nn.load(path, max_bytes=size - 1)
+    assert nn.load(path, max_bytes=size).num_parameters() == 13
+    huge = tmp_path / "huge.json"
+    with open(huge, "wb") as f:  # sparse: no disk used, and never read
+        f.truncate(nn.io.MAX_BYTES + 1)
+    with pytest.raises(ValueError, match="is larger than 268,435,456 bytes"):
+        nn.load(huge)
+
+
+def test_load_checks_names_and_counts_before_building_the_model(tmp_path, monkeypatch):
+    model = nn.MLP(2, [30, 30, 1], seed=0)
+    doc = {"format_version": 1, "type": "MLP", "architecture": model.config()}
+    junk = {f"junk.{i}": 0.5 for i in range(model.num_parameters())}
+    for params, match in [
+        (junk, r"missing 'layers.0.neurons.0.w.0'; unexpected 'junk.0'"),
+        (dict(list(junk.items())[:-1]), "declares 1051 parameters but holds 1,050"),
+    ]:
+        (tmp_path / "j.json").write_text(json.dumps({**doc, "parameters": params}))
+
+        def never(**config):
+            raise AssertionError("built a model before checking the parameters")
+
+        monkeypatch.setitem(nn.io._TYPES, "MLP", never)
+        with pytest.raises(ValueError, match=match):
+            nn.load(tmp_path / "j.json")
+
+
+@pytest.mark.parametrize(
+    "config, kind",
+    [
+        ({"nin": 3, "nouts": [4, 2, 1], "activation": "prelu", "output_activation": "linear"},
+         "MLP"),
+        ({"nin": 2, "nouts": [3], "activation": "relu", "output_activation": "prelu"}, "MLP"),
+        ({"nin": 2, "nouts": [1, 1], "activation": "tanh", "output_activation": "sigmoid"}, "MLP"),
+        ({"nin": 2, "nout": 3, "nonlin": True, "activation": "prelu"}, "Layer"),
+        ({"nin": 2, "nout": 3, "nonlin": False, "activation": "prelu"}, "Layer"),
+        ({"nin": 4, "nonlin": True, "activation": "prelu"}, "Neuron"),
+        ({"nin": 4, "nonlin": True, "activation": "elu"}, "Neuron"),
+    ],
+)  # fmt: skip
+def test_declared_parameters_are_the_built_models_names(config, kind):
+    from nn.module import declared_parameters
+
+    built = nn.io._TYPES[kind](**config, seed=0)
+    total, names = declared_parameters(kind, config)
+    assert list(names) == [name for name, _ in built.named_parameters()]
+    assert total == built.num_parameters()
+
+
+@pytest.mark.parametrize("where", ["top", "architecture", "parameters"])
+def test_a_key_given_twice_is_refused(tmp_path, where):
+    model = nn.MLP(2, [1], seed=0)
+    nn.save(model, tmp_path / "m.json")
+    text = (tmp_path / "m.json").read_text()
+    twice = {
+        "top": ('"type": "MLP"', '"type": "MLP", "type": "Layer"'),
+        "architecture": ('"nin": 2', '"nin": 2, "nin": 3'),
+        "parameters": ('"layers.0.neurons.0.b": 0.0', '"layers.0.neurons.0.b": 0.0, '
+                       '"layers.0.neurons.0.b": 5.0'),
+    }[where]  # fmt: skip
+    assert twice[0] in text
+    (tmp_path / "d.json").write_text(text.replace(twice[0], twice[1], 1))
+    key = twice[0].split(":")[0]
+    with pytest.raises(ValueError, match=rf"d.json is corrupt \(key '{key[1:-1]}' appears twice\)"):
+        nn.load(tmp_path / "d.json")
 
 
 def test_to_torch_prelu_on_one_unbatched_row(torch):

@@ -351,3 +351,133 @@ def test_a_model_refuses_inputs_that_are_not_rows(bad):
     for model in (nn.MLP(2, [3, 1], seed=0), nn.Layer(2, 2, seed=0), nn.Neuron(2, seed=0)):
         with pytest.raises(TypeError, match="input must be a sequence of numbers"):
             model(bad)
+
+
+# -- what a model computes, its repr, config and saved file agree after an assignment ----------
+
+
+def test_assigning_nonlin_changes_the_computation_repr_and_config(tmp_path):
+    n = nn.Neuron(2, seed=0)
+    n.w[0].data, n.w[1].data = 1.0, 1.0
+    assert n([-1.0, -1.0]).data == 0.0  # relu of -2
+    n.nonlin = False
+    assert n([-1.0, -1.0]).data == -2.0  # now linear, as repr and config say
+    assert repr(n) == "LinearNeuron(2)" and n.config()["nonlin"] is False
+    nn.save(n, tmp_path / "n.json")
+    assert nn.load(tmp_path / "n.json")([-1.0, -1.0]).data == -2.0
+    n.nonlin = True
+    assert n([-1.0, -1.0]).data == 0.0
+
+
+def test_assigning_activation_applies_it_and_adds_or_drops_the_prelu_slope():
+    n = nn.Neuron(1, seed=0)
+    n.w[0].data = 1.0
+    n.activation = "prelu"
+    assert n.a is not None and n.a.data == 0.25 and n.parameters()[-1] is n.a
+    assert n([-2.0]).data == -0.5
+    n.activation = "tanh"
+    assert n.a is None and len(n.parameters()) == 2
+    assert n([-2.0]).data == pytest.approx(math.tanh(-2.0))
+
+
+@pytest.mark.parametrize(
+    "field, bad, message",
+    [("nonlin", "false", "nonlin must be True or False"), ("activation", "swish", "unknown")],
+)
+def test_assigning_a_bad_nonlin_or_activation_is_refused_and_changes_nothing(field, bad, message):
+    n = nn.Neuron(2, activation="prelu", seed=0)
+    before = (n.nonlin, n.activation, n.a, n([1.0, -3.0]).data)
+    with pytest.raises(ValueError, match=message):
+        setattr(n, field, bad)
+    assert (n.nonlin, n.activation, n.a, n([1.0, -3.0]).data) == before
+
+
+def test_mlp_config_follows_its_neurons_and_a_save_loads_to_the_same_outputs(tmp_path):
+    model = nn.MLP(2, [3, 1], seed=0)
+    for neuron in model.layers[0].neurons:
+        neuron.activation = "tanh"
+    model.layers[-1].neurons[0].activation = "sigmoid"
+    model.layers[-1].neurons[0].nonlin = True
+    assert model.config()["activation"] == "tanh"
+    assert model.config()["output_activation"] == "sigmoid"
+    assert repr(model) == "MLP(2 -> 3 tanh -> 1 sigmoid; 13 parameters)"
+    nn.save(model, tmp_path / "m.json")
+    again = nn.load(tmp_path / "m.json")
+    for x in ([0.3, -0.8], [-2.0, 1.5]):
+        assert again(x).data == model(x).data
+
+
+def test_a_layer_whose_neurons_differ_is_refused_by_save_and_to_torch(tmp_path):
+    model = nn.MLP(2, [3, 1], seed=0)
+    model.layers[0].neurons[1].nonlin = False
+    assert repr(model) == "MLP(2 -> 3 relu/linear -> 1 linear; 13 parameters)"
+    with pytest.raises(ValueError, match=r"neurons apply different functions \(relu, linear\)"):
+        nn.save(model, tmp_path / "m.json")
+    assert not (tmp_path / "m.json").exists()
+    with pytest.raises(ValueError, match="different functions"):
+        nn.to_torch(model)
+
+
+# -- a hidden layer of one neuron -----------------------------------------------------------------
+
+
+def test_mlp_with_a_hidden_layer_of_one_neuron_works():
+    model = nn.MLP(2, [1, 1], seed=0)
+    hidden, out = model.layers[0].neurons[0], model.layers[1].neurons[0]
+    hidden.w[0].data, hidden.w[1].data, hidden.b.data = 1.0, 2.0, 0.5
+    out.w[0].data, out.b.data = -3.0, 1.0
+    y = model([1.0, 1.0])  # hidden: relu(3.5); out: 1 - 3 * 3.5
+    assert y.data == -9.5
+    y.backward()
+    assert (hidden.w[0].grad, hidden.w[1].grad, out.w[0].grad) == (-3.0, -3.0, 3.5)
+    assert model.predict([[1.0, 1.0], [-5.0, 0.0]]) == [-9.5, 1.0]
+    wide = nn.MLP(3, [4, 1, 2], seed=0)  # a bottleneck of one, then a layer of two
+    assert len(wide([1.0, 2.0, 3.0])) == 2
+
+
+def test_fit_trains_a_model_with_a_hidden_layer_of_one_neuron():
+    X, y = nn.data.make_moons(40, noise=0.1, seed=1, labels="pm1")
+    for compiled in (False, True):
+        model = nn.MLP(2, [1, 1], seed=3)
+        opt = nn.SGD(model.parameters(), lr=0.1)
+        history = nn.fit(
+            model, X, y, loss=nn.mse_loss, optimizer=opt, epochs=20, progress=False,
+            compile=compiled,
+        )  # fmt: skip
+        assert history.loss[-1] < history.loss[0]
+
+
+# -- leaky_relu and prelu at exactly 0, as torch ---------------------------------------------------
+
+
+def test_prelu_at_zero_takes_the_slope_and_its_slope_gradient_is_zero():
+    n = nn.Neuron(1, activation="prelu", seed=0)
+    n.w[0].data, n.b.data = 1.0, 0.0
+    x = Value(0.0)
+    out = n([x])  # z = 0 exactly
+    assert out.data == 0.0
+    out.backward()
+    assert x.grad == 0.25  # d prelu / dz at 0 is the slope, as torch's PReLU
+    assert n.b.grad == 0.25
+    assert n.a.grad == 0.0  # min(z, 0) = 0
+
+
+@pytest.mark.parametrize("activation", ["leaky_relu", "prelu"])
+def test_to_torch_gives_the_same_gradients_at_an_input_of_zero(torch, activation):
+    model = nn.MLP(2, [3, 3, 1], activation=activation, seed=4)
+    for layer in model.layers[:-1]:
+        for neuron in layer.neurons:
+            neuron.b.data = 0.0  # every hidden sum is exactly 0 at the input [0, 0]
+    net = nn.to_torch(model)
+    model([0.0, 0.0]).backward()
+    net(torch.zeros(2, dtype=torch.float64)).sum().backward()
+    ours = [p.grad for p in model.parameters()]
+    theirs = []
+    for i, layer in enumerate(model.layers):
+        linear = net[2 * i]
+        for j, _ in enumerate(layer.neurons):
+            theirs += linear.weight.grad[j].tolist() + [linear.bias.grad[j].item()]
+            if activation == "prelu" and i < len(model.layers) - 1:
+                theirs.append(net[2 * i + 1].weight.grad[j].item())
+    assert any(g != 0.0 for g in ours)  # the bias gradients flow back through the kinks
+    assert ours == pytest.approx(theirs, rel=1e-14, abs=1e-300)

@@ -94,7 +94,10 @@ def test_check_op_shrinks_a_mistake_found_by_drawing(toy_row):
 
 
 def test_check_op_reports_a_rule_that_fails_on_arrays(toy_row):
-    toy_row(Op("floattanh", 1, TANH.forward, lambda o, xs, a: (1 - float(o) ** 2,), TANH.kernel,
+    def partials(o, xs, a):  # math.pow takes floats (and a Value's number), not arrays
+        return (1 - math.pow(_value_or_float(o), 2),)
+
+    toy_row(Op("floattanh", 1, TANH.forward, partials, TANH.kernel,
                "tanh whose rule only takes floats"))  # fmt: skip
     with pytest.raises(OpCheckError) as info:
         check_op("floattanh", order=1)
@@ -252,9 +255,10 @@ def test_plugin_is_declared_as_a_pytest11_entry_point():
 # -- the example and the add-an-op walk-through -----------------------------------------------
 
 
-def test_custom_op_example_runs(capsys):
+def test_custom_op_example_runs(capsys, monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "examples"))  # as when run as a script
     script = runpy.run_path(str(ROOT / "examples" / "custom_op.py"), run_name="custom_op")
-    script["main"](steps=30)
+    script["main"](steps=30, plot=False)
     out = capsys.readouterr().out
     assert "swish: ok" in out and "gelu: ok" in out
     assert "caught: check_op('badgelu') failed the partial check" in out
@@ -291,3 +295,60 @@ def test_contributing_worked_example_runs():
     finally:
         if "cube" in OPS:
             autograd.unregister("cube")
+
+
+# -- blind spots a planted mistake used to slip through --------------------------------------
+
+
+def _nan_above_two(o, xs, a):
+    x = xs[0]
+    d = 1 - o * o
+    if isinstance(x, np.ndarray):
+        return (np.where(x > 2, np.nan, d),)
+    return (math.nan if _value_or_float(x) > 2 else d,)
+
+
+@pytest.mark.parametrize(
+    "partials",
+    [
+        lambda o, xs, a: (xs[0] * math.nan,),  # NaN everywhere
+        _nan_above_two,  # NaN only for x > 2, inside the bounds
+        lambda o, xs, a: (xs[0] * math.inf,),  # infinite
+    ],
+)
+def test_check_op_catches_nan_or_infinite_partials_where_differences_are_finite(toy_row, partials):
+    toy_row(Op("badtanh", 1, TANH.forward, partials, TANH.kernel, "tanh, broken partial"))
+    with pytest.raises(OpCheckError) as info:
+        check_op("badtanh", max_examples=100)
+    assert info.value.check == "partial"
+
+
+def test_check_op_catches_a_rule_that_differs_on_values(toy_row):
+    # right on floats (grad gives 12 at 2), 1 more on Values (create_graph would give 13)
+    def partials(o, xs, a):
+        x = xs[0]
+        return (3 * x * x + (1 if isinstance(x, Value) else 0),)
+
+    toy_row(Op("twocube", 1, lambda xs, a: xs[0] ** 3, partials, lambda xs, a: xs[0] ** 3,
+               "x cubed"))  # fmt: skip
+    with pytest.raises(OpCheckError) as info:
+        check_op("twocube", max_examples=20)
+    assert info.value.check == "partial on Values"
+
+
+@pytest.mark.parametrize("forward", [lambda xs, a: 1, lambda xs, a: complex(xs[0], 0.0)])
+def test_check_op_catches_a_forward_that_is_not_a_float(toy_row, forward):
+    toy_row(Op("notfloat", 1, forward, lambda o, xs, a: (0.0,), lambda xs, a: xs[0] * 0 + 1,
+               "not a float"))  # fmt: skip
+    with pytest.raises(OpCheckError) as info:
+        check_op("notfloat", max_examples=10)
+    assert info.value.check == "forward" and "float" in str(info.value)
+
+
+def test_powv_where_a_difference_cannot_resolve_its_derivative_is_not_a_failure():
+    # 1 ** y with y = 1.36e13: d/da = y, but (1 + h) ** y jumps over the whole float range
+    # within any step; check_op must skip what differences cannot check, not fail at random
+    from autograd.testing import _check_point
+
+    for xs in [(1.0, 1.36e13), (1.0000000000000002, 1.36e13), (1.0, -1.36e13)]:
+        _check_point(OPS["powv"], xs, None, None, 2, 1e-7, 1e-5)

@@ -107,11 +107,11 @@ def test_fragment_opens_that_step_and_values_fill_in(browser, page):
     assert browser.find_element(By.ID, "slider").get_attribute("value") == "7"
     assert all(line in text(browser, "explain") for line in texts[2])
     assert browser.find_elements(By.CSS_SELECTOR, '#picture polygon[fill="#ffe34d"]')
-    svg = browser.find_element(By.CSS_SELECTOR, "#picture svg").text
+    svg = browser.find_element(By.CSS_SELECTOR, "#picture svg").get_attribute("textContent")
     assert "grad 1" in svg and "data ?" not in svg
     browser.get(url + "#step=0")
     browser.refresh()
-    svg = browser.find_element(By.CSS_SELECTOR, "#picture svg").text
+    svg = browser.find_element(By.CSS_SELECTOR, "#picture svg").get_attribute("textContent")
     assert "data ?" in svg and "grad ?" in svg and "data -2" in svg
 
 
@@ -158,11 +158,12 @@ def test_zoom_buttons_change_the_scale(browser, page):
     before = scale()
     browser.find_element(By.ID, "zoom-in").click()
     assert scale() == pytest.approx(before * 1.25)
-    browser.find_element(By.ID, "zoom-out").click()
-    browser.find_element(By.ID, "zoom-out").click()
-    assert scale() == pytest.approx(before * 0.8)
-    browser.find_element(By.ID, "fit").click()
-    assert scale() > 0
+    for _ in range(5):  # zooming out stops at the size the back row reads
+        browser.find_element(By.ID, "zoom-out").click()
+    readable = scale()
+    assert readable * 11 >= 20 and readable <= before
+    browser.find_element(By.ID, "fit").click()  # the whole picture may be smaller
+    assert 0 < scale() <= readable
 
 
 def test_play_advances_by_itself(browser, page):
@@ -257,7 +258,7 @@ def test_each_picture_keeps_its_boxes_fixed_when_switching_and_stepping(browser,
     go_to(browser, 1)
     lit = browser.execute_script(
         "var d = JSON.parse(document.getElementById('steps').textContent);"
-        "var box = d.views[1].owner[d.steps[1].lit];"
+        "var box = d.views[1].owner[d.steps[1][0]];"
         "return [d.views[1].boxes[box], document.getElementById(box + '-bg').getAttribute('fill')];"
     )
     assert lit == ["L0.N0", "#ffe34d"]

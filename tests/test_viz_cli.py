@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from viz_pages import chain_rule, page_data
 
 from autograd import Value
 from viz.__main__ import main
@@ -45,7 +46,8 @@ def test_classic_example_with_no_arguments(capsys, tmp_path, dot):
     assert f"wrote {tmp_path / 'graph.svg'}" in out
     assert f"wrote {tmp_path / 'stepper.html'}" in out
     assert (tmp_path / "graph.svg").read_text().lstrip().startswith("<?xml")
-    assert "dq = dout * z" in (tmp_path / "stepper.html").read_text()
+    data = page_data((tmp_path / "stepper.html").read_text())
+    assert "dq = dout * z = 1 * (-4) = -4" in chain_rule(data)
 
 
 def test_default_out_dir_is_viz_out_in_the_current_directory(capsys, tmp_path, monkeypatch):
@@ -269,7 +271,8 @@ def test_without_dot_the_source_is_written_and_one_line_says_how_to_install(
     assert (tmp_path / "graph.dot").exists() and not (tmp_path / "graph.svg").exists()
     hints = [line for line in out.splitlines() if "apt-get install graphviz" in line]
     assert len(hints) == 1 and "brew install graphviz" in hints[0]
-    assert "dq = dout * z" in (tmp_path / "stepper.html").read_text()
+    data = page_data((tmp_path / "stepper.html").read_text())
+    assert "dq = dout * z = 1 * (-4) = -4" in chain_rule(data)
 
 
 def test_png_and_no_html(capsys, tmp_path, dot):
@@ -338,3 +341,91 @@ def test_python_m_viz_refusal_has_no_traceback(tmp_path):
     assert done.returncode == 2
     assert done.stdout == "" and "Traceback" not in done.stderr
     assert done.stderr.count("\n") == 1 and "hi" not in done.stdout
+
+
+def test_one_trace_one_name_table_one_reverse_pass(capsys, tmp_path, dot, monkeypatch):
+    import viz.names
+    import viz.trace
+
+    calls = {"names": 0, "reverse": 0}
+    make_names, reverse = viz.names.Names.__init__, viz.trace.reverse
+
+    def counted_names(self, *a, **k):
+        calls["names"] += 1
+        make_names(self, *a, **k)
+
+    def counted_reverse(*a, **k):
+        calls["reverse"] += 1
+        return reverse(*a, **k)
+
+    monkeypatch.setattr(viz.names.Names, "__init__", counted_names)
+    monkeypatch.setattr(viz.trace, "reverse", counted_reverse)
+    code, _, _ = run(capsys, "--out", str(tmp_path), "--frames")
+    assert code == 0 and calls == {"names": 1, "reverse": 1}
+
+
+def test_a_long_chain_of_times_one_is_drawn_by_its_boxes(capsys, tmp_path):
+    expr = "x" + " * 1.0001" * 1000  # 1,001 boxes (the constants are on their ops)
+    code, out, _ = run(capsys, expr, "x=1", "--out", str(tmp_path), "--format", "dot")
+    assert code == 0 and "skipped" not in out and (tmp_path / "stepper.html").exists()
+
+
+def test_params_are_coloured_and_listed(capsys, tmp_path, dot):
+    expr = "1/(1+exp(-(w0*x0 + w1*x1 + w2)))"
+    values = ["w0=2", "x0=-1", "w1=-3", "x1=-2", "w2=-3"]
+    code, out, _ = run(capsys, expr, *values, "--params", "w0,w1,w2", "--out", str(tmp_path))
+    assert code == 0
+    page = (tmp_path / "stepper.html").read_text()
+    done = "\n".join(b[1] for b in page_data(page)["done"])
+    assert "Gradients of the parameters:\ndw0 = -0.196612\ndw1 = -0.393224\ndw2 = 0.196612" in (
+        done.replace("Done. ", "")
+    )
+    assert "dx0 = 0.393224" in done and "#fdd49e" in page  # inputs listed; parameter colour
+    assert f"<title>{expr}</title>" in page  # titled with the expression as typed
+    code, _, err = run(capsys, expr, *values, "--params", "w0,nope", "--out", str(tmp_path))
+    assert code == 2 and "nope" in err and "\n" not in err.strip()
+
+
+def test_frames_for_slides(capsys, tmp_path, dot):
+    code, out, _ = run(capsys, "--out", str(tmp_path), "--frames")
+    assert code == 0
+    assert sorted(p.name for p in (tmp_path / "frames").iterdir()) == [
+        f"step-{k}.svg" for k in range(5)
+    ]
+    code, out, _ = run(capsys, "--out", str(tmp_path / "p"), "--frames", "--format", "pdf")
+    assert code == 0 and (tmp_path / "p" / "frames" / "steps.pdf").read_bytes()[:4] == b"%PDF"
+    assert (tmp_path / "p" / "graph.pdf").exists()
+    code, _, err = run(capsys, "--out", str(tmp_path), "--frames", "--format", "dot")
+    assert code == 2 and "--frames" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--dpi", "0", "--format", "png"], "--dpi must be from 1 to 1200, got 0"),
+        (["--dpi", "-5", "--format", "png"], "--dpi must be from 1 to 1200, got -5"),
+        (["--dpi", "90"], "--dpi sets the resolution of PNG pictures: add --format png"),
+    ],
+)
+def test_dpi_is_checked_and_needs_png(capsys, tmp_path, args, says):
+    code, _, err = run(capsys, "--out", str(tmp_path), *args)
+    assert code == 2 and says in err and not list(tmp_path.iterdir())
+
+
+def test_usage_lists_every_option(capsys):
+    code, out, _ = run(capsys, "--help")
+    usage = out.split("\n\n", 1)[0]
+    for option in ("--check", "--params", "--out", "--format", "--dpi", "--frames", "--no-html"):
+        assert option in usage
+
+
+@pytest.mark.parametrize(("expr", "col"), [("x +", 4), ("x ** ", 5), ("(x + y", 1), ("x y", 3)])
+def test_a_syntax_error_says_where(capsys, tmp_path, expr, col):
+    code, _, err = run(capsys, expr, "x=1", "y=2", "--out", str(tmp_path))
+    assert code == 2 and f"syntax error at col {col}" in err
+
+
+def test_the_check_says_its_error_is_absolute(capsys, tmp_path):
+    code, out, _ = run(capsys, "log(x) * y", "x=2", "y=3", "--check", "--no-html",
+                       "--format", "dot", "--out", str(tmp_path))  # fmt: skip
+    assert code == 0 and "abs error" in out and "|analytic - numerical|" in out

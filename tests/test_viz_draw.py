@@ -126,17 +126,40 @@ def test_draw_rejects_a_bad_rankdir():
         draw(Value(1.0), rankdir="sideways")
 
 
-def test_draw_of_a_10000_node_chain_works_without_recursion():
+def test_a_10000_node_chain_is_refused_at_once_and_its_source_still_written(tmp_path, monkeypatch):
+    import importlib
+
+    from viz import render
+
+    module = importlib.import_module("viz.draw")  # the module (viz.draw is the function)
+
     x = Value(0.5, "x")
     out = x
     for _ in range(10_000):
         out = out * 1.0001
-    src = draw(out).source
+    with monkeypatch.context() as m:  # refused before any picture is made
+        m.setattr(module, "digraph", lambda *a, **k: pytest.fail("picture made"))
+        with pytest.raises(ValueError, match=r"draw: the graph has 10001 nodes.*format='dot'"):
+            draw(out)
+        with pytest.raises(ValueError, match="render: the graph has 10001 nodes"):
+            render(out, tmp_path / "g.svg")
+    src = render(out, tmp_path / "g", format="dot").read_text()  # no recursion limit either
     assert len(op_lines(src)) == 10_000
     assert len(node_lines(src)) == 10_001  # x and 10,000 products; constants on their ops
     assert '"* 1.0001"' in src
-    nodes = draw(out, constants="nodes").source
-    assert len(node_lines(nodes)) == 20_001  # micrograd's drawing: every constant a box
+
+
+def test_render_of_a_ready_made_big_picture_is_refused(tmp_path):
+    import graphviz
+
+    from viz import render
+
+    big = graphviz.Digraph()
+    for i in range(5000):
+        big.node(f"n{i}", "x")
+    with pytest.raises(ValueError, match="render: the picture has 5000 nodes"):
+        render(big, tmp_path / "g.svg")
+    assert render(big, tmp_path / "g", format="dot").exists()
 
 
 def test_layout_size_grows_with_long_edges_not_just_nodes():

@@ -9,6 +9,7 @@ import random
 import re
 
 import pytest
+from viz_pages import chain_rule, page_data
 
 import nn
 from autograd import Value, backward_steps
@@ -23,40 +24,40 @@ def classic():
 
 
 def grads_shown(src: str) -> dict[str, str]:
-    """name -> grad text ('' when blank) for every box in a frame's DOT source."""
+    """name -> grad text for every box in a frame's DOT source."""
     shown = {}
+    cell = r"<td[^>]*>(?:<font[^>]*>)?(?:<b>)?"
     for m in re.finditer(
-        r"<td>(?:<b>)?([^<]*)(?:</b>)?</td></tr><tr><td>data [^<]*</td></tr><tr><td>grad ([^<]*)<",
+        cell + r"([^<]*)(?:</b>)?</td></tr><tr>" + cell + r"data [^<]*(?:</b>)?(?:</font>)?</td>"
+        r"</tr><tr>" + cell + r"grad ([^<]*)<",
         src,
     ):
         shown[html.unescape(m.group(1))] = m.group(2)
     return shown
 
 
-def page_data(page: str) -> dict:
-    text = re.search(r'<script type="application/json" id="steps">(.*?)</script>', page, re.S)
-    return json.loads(text.group(1))
-
-
 def test_frames_fill_in_one_step_at_a_time():
     x, y, z, out = classic()
     frames = backprop_frames(out)
-    assert len(frames) == 3  # forward pass + one per node with parents
+    assert len(frames) == 3  # the forward pass done + one per node with parents
     shown = [grads_shown(f.source) for f in frames]
-    assert shown[0] == {"x": "", "y": "", "z": "", "q": "", "out": ""}
-    assert shown[1] == {"x": "", "y": "", "z": "3", "q": "-4", "out": "1"}
+    assert shown[0] == {"x": "?", "y": "?", "z": "?", "q": "?", "out": "?"}
+    assert shown[1] == {"x": "?", "y": "?", "z": "3", "q": "-4", "out": "1"}
     assert shown[2] == {"x": "-4", "y": "-4", "z": "3", "q": "-4", "out": "1"}
 
 
-def test_each_frame_highlights_the_node_of_its_step():
+def test_each_frame_highlights_the_node_of_its_step_and_the_flow_points_back():
     *_, out = classic()
     frames = backprop_frames(out)
     steps = list(backward_steps(out))
     names = Names(out)
     for frame, step in zip(frames[1:], steps):
-        lit = [line for line in frame.source.splitlines() if "#ffe34d" in line and "<td>" in line]
+        lit = [line for line in frame.source.splitlines() if "#ffe34d" in line and "<td" in line]
         assert len(lit) == 1 and f">{names[step.node]}<" in lit[0]
-    assert "#ffe34d" not in frames[0].source
+        back = [line for line in frame.source.splitlines() if "dir=back" in line]
+        assert len(back) == len(step.parents) + 1  # each input's edge and op to box
+    assert "× (-4) = -4" in frames[1].source and "× 3 = 3" in frames[1].source
+    assert "dir=back" not in frames[0].source  # the forward pass done: nothing flows back yet
 
 
 def test_last_frame_matches_backward():
@@ -67,15 +68,82 @@ def test_last_frame_matches_backward():
     assert last["a"] == fmt(a.grad) and last["b"] == fmt(b.grad)
 
 
-def test_frames_are_stored_as_deltas_of_linear_size():
+def pins(src: str) -> dict[str, str]:
+    """Where a frame pins each node and edge: id -> pos."""
+    return dict(re.findall(r'\bid="?([\w:.-]+)"?[^\n]*?\bpos="([^"]+)"', src))
+
+
+def test_export_steps_writes_every_step_from_one_layout(dot, tmp_path):
+    import viz
+    from viz.frames import frames
+
+    model, _, loss = mlp_sample([2, 1])
+    paths = viz.export_steps(loss, tmp_path / "svg", params=model)
+    s = Stepper(loss, params=model)
+    assert len(paths) == s.total + 1 and paths[0].name == "step-00.svg"
+    pictures = frames(s)
+    pinned = [pins(p.source) for p in pictures]
+    assert len(pinned[0]) > 10 and all(p == pinned[0] for p in pinned)  # nothing moves
+    for k in (0, len(s.trace.forward), s.total):  # drawn where pinned, in any format
+        svg = paths[k].read_text()
+        boxes = [i for i in pinned[k] if not re.search(r"_(e\d+|o)$", i)]
+        assert svg.count('class="node"') == len(boxes)
+    assert "data ?" in paths[0].read_text() and "data ?" not in paths[-1].read_text()
+    drawn = [  # where each box is drawn in each file: its id and its first outline
+        re.findall(
+            r'<g id="(v\d+(?:_in)?)" class="node">(?:(?!</g>).)*?points="([^"]+)"',
+            p.read_text(),
+            re.S,
+        )  # fmt: skip
+        for p in paths
+    ]
+    assert len(drawn[0]) > 10 and all(d == drawn[0] for d in drawn)
+    pdf = viz.export_steps(loss, tmp_path / "pdf", format="pdf", params=model)
+    data = pdf[0].read_bytes()
+    assert pdf[0].name == "steps.pdf" and data.startswith(b"%PDF")
+    assert re.search(rb"/Count (\d+)", data).group(1) == str(s.total + 1).encode()
+    assert data.count(b"/Type /Page\n") + data.count(b"/Type /Page ") >= s.total + 1
+    png = viz.export_steps(loss, tmp_path / "png", format="png", params=model, dpi=50)
+    assert png[3].read_bytes()[:4] == b"\x89PNG"
+
+
+def test_export_steps_refuses_bad_arguments_and_too_many_frames(tmp_path, chain_of):
+    import viz
+
+    *_, out = classic()
+    with pytest.raises(ValueError, match="format must be svg, png or pdf"):
+        viz.export_steps(out, tmp_path, format="gif")
+    with pytest.raises(TypeError, match="expected a Value"):
+        viz.export_steps(3.0, tmp_path)
+    with pytest.raises(ValueError, match="export_steps: .* pictures of .* boxes"):
+        viz.export_steps(chain_of(400), tmp_path)  # 801 pictures of 401 boxes
+    assert not list(tmp_path.iterdir())
+
+
+def test_steps_are_stored_as_deltas_of_linear_size():
     x = Value(0.5, "x")
     out = x
-    for _ in range(2000):
+    for _ in range(900):
         out = (out * 1.0001).tanh()
     t = trace(out)
     cells = sum(len(d) for d in t.deltas)
-    assert len(t.steps) == 4000 and cells <= 2 * len(t.steps) + 1  # O(n), not O(n^2)
+    assert len(t.steps) == 1800 and cells <= 2 * len(t.steps) + 1  # O(n), not O(n^2)
     assert t.grads[x] == pytest.approx(__import__("autograd").grad(out, [x])[0])
+
+
+def test_a_wide_sum_is_traced_in_linear_time_and_refused_before_the_reverse_pass(monkeypatch):
+    import autograd
+    import viz.trace
+
+    xs = [Value(float(i), f"x{i}") for i in range(20_000)]
+    out = autograd.sum(xs)
+    monkeypatch.setattr(viz.trace, "reverse", lambda *a, **k: pytest.fail("reverse pass run"))
+    for call in (lambda: backprop_frames(out), lambda: Stepper(out), lambda: trace(out)):
+        with pytest.raises(ValueError, match="20001 nodes"):
+            call()
+    monkeypatch.undo()
+    t = trace(out, check=False)  # chain_terms writes each input's words once: linear
+    assert len(t.flows[0]) == 20_000 and t.flows[0][-1].words == "1"
 
 
 def test_stepping_touches_no_grad(tmp_path, dot):
@@ -107,19 +175,22 @@ def test_stepper_is_one_self_contained_page_with_one_picture(dot, tmp_path):
                     "zoom-in", "zoom-out", "fit", "legend"):  # fmt: skip
         assert f'id="{element}"' in page
     data = page_data(page)
-    # step 0, forward at q and out, backward at out and q
-    labels = [s["label"] for s in data["steps"]]
-    assert labels[0] == "Step 0 of 4: not yet computed"
-    assert labels[1:] == [
-        "Step 1 of 4: forward, computing q",
-        "Step 2 of 4: forward, computing out",
-        "Step 3 of 4: backward at out",
-        "Step 4 of 4: backward at q",
+    # step 0, forward at q and out, backward at out and q: [box, phase, cells, ...]
+    names = [b[0] for b in data["boxes"]]
+    assert [(names[st[0]] if st[0] >= 0 else "", st[1]) for st in data["steps"]] == [
+        ("", ""), ("q", "f"), ("out", "f"), ("out", "b"), ("q", "b"),
+    ]  # fmt: skip
+    assert chain_rule(data) == [
+        "dq = dout * z = 1 * (-4) = -4",
+        "dz = dout * q = 1 * 3 = 3",
+        "dx = dq * 1 = -4 * 1 = -4",
+        "dy = dq * 1 = -4 * 1 = -4",
     ]
-    text = json.dumps(data)
-    assert "dq = dout * z = 1 * (-4) = -4" in text and "dx = dq * 1 = -4 * 1 = -4" in text
-    assert "not yet computed" in json.dumps(data["steps"][0])
+    assert "not yet computed" in json.dumps(data["start"])
     assert "<title>(x + y) * z</title>" in page  # the title is the expression
+    # the graph, as data the page could recompute: ops, inputs and the rows' browser rules
+    graph = data["graph"]
+    assert graph["op"][-1] == "mul" and graph["rows"]["mul"][0] == "{0} * {1}"
 
 
 def test_forward_follows_reading_order(dot, tmp_path):
@@ -154,7 +225,7 @@ def test_params_page_names_every_parameter_and_lists_its_gradient(dot, tmp_path)
     model, inputs, loss = mlp_sample([4, 1])
     page = stepper_html(loss, tmp_path / "m.html", params=model).read_text()
     data = page_data(page)
-    done = "\n".join(b[1] for b in data["steps"][-1]["text"])
+    done = "\n".join(b[1] for b in data["done"])
     loss.backward()
     for long, p in model.named_parameters():
         short = re.sub(r"layers\.(\d+)\.neurons\.(\d+)\.(w)?\.?(\d*)", r"L\1.N\2.\3\4", long)
@@ -164,8 +235,11 @@ def test_params_page_names_every_parameter_and_lists_its_gradient(dot, tmp_path)
         assert f"d{x.label} = {fmt(x.grad)}" in done
     assert "dw" not in page.replace("dL", "")  # no automatic name looks like a weight
     assert "#fdd49e" in page  # parameters have their colour
-    # the affine node's panel shows the sum with its terms
-    assert any("L0.N0.b + L0.N0.w0*x1 + L0.N0.w1*x2" in json.dumps(s) for s in data["steps"])
+    # every node is named by its place: a neuron's sum and output; the sum with its terms
+    names = {b[0]: b for b in data["boxes"]}
+    assert names["L0.N0.sum"][2] == "L0.N0.b + L0.N0.w0*x1 + L0.N0.w1*x2"
+    assert names["L0.N0"][2] == "relu(L0.N0.sum)" and names["L1.N0"][2].startswith("L1.N0.b +")
+    assert not any(re.fullmatch(r"[qrstuvphkm]|n\d+", n) for n in names if n != "q")
 
 
 def test_a_big_mlp_opens_collapsed_and_says_so(dot, tmp_path):
@@ -226,8 +300,9 @@ def test_a_neurons_parameters_are_one_table_w0_w1_b_and_neurons_in_order(dot):
 
 
 def test_a_collapsed_picture_has_one_box_per_neuron_in_order(dot):
-    from viz.draw import collapsed_digraph
-    from viz.stepper import _texts_at_start, _widths
+    from viz.collapsed import collapsed_digraph
+    from viz.steps import texts_at_start as _texts_at_start
+    from viz.steps import widths as _widths
 
     model, _, loss = mlp_sample([3, 2, 1])
     t = Stepper(loss, params=model).trace
@@ -245,7 +320,7 @@ def test_a_collapsed_picture_has_one_box_per_neuron_in_order(dot):
     assert len(between) == 3 * 2 + 2
     layers = collapsed_digraph(t.names, 1, "c1", _texts_at_start(t), _widths(t))
     tables = {
-        m.group(1): re.findall(r">(N\d): ", m.group(2))
+        m.group(1): re.findall(r">L\d\.(N\d)<", m.group(2))
         for m in re.finditer(r"<b>(L\d)</b>(.*)", layers.picture.source)
     }
     assert tables == {"L0": ["N0", "N1", "N2"], "L1": ["N0", "N1"]}  # a row per neuron, in order
@@ -287,11 +362,10 @@ def test_hostile_labels_make_a_page(dot, tmp_path, label):
 def test_stepper_text_matches_the_engine_steps(dot, tmp_path):
     a, b = Value(0.5, "a"), Value(-1.5, "b")
     out = (a * b + a).tanh()
-    data = json.dumps(page_data(stepper_html(out, tmp_path / "s.html").read_text()))
+    data = page_data(stepper_html(out, tmp_path / "s.html").read_text())
     names, seen = Names(out), {}
-    for step in backward_steps(out):
-        for line in chain_lines(step, names, seen):
-            assert json.dumps(line)[1:-1] in data
+    lines = [line for step in backward_steps(out) for line in chain_lines(step, names, seen)]
+    assert chain_rule(data) == lines
 
 
 def test_stepper_without_dot_keeps_the_text_and_says_how_to_install(tmp_path, monkeypatch):
@@ -301,7 +375,7 @@ def test_stepper_without_dot_keeps_the_text_and_says_how_to_install(tmp_path, mo
         path = stepper_html(out, tmp_path / "s.html")
     page = path.read_text()
     assert 'id="no-pictures"' in page and "apt-get install graphviz" in page
-    assert "<svg" not in page and "dq = dout * z = 1 * (-4) = -4" in page
+    assert "<svg" not in page and "dq = dout * z = 1 * (-4) = -4" in chain_rule(page_data(page))
 
 
 def test_jupyter_display_is_self_contained(dot, tmp_path):

@@ -1,8 +1,9 @@
 """viz: pictures of a Value graph, backward stepped through node by node, and the main command.
 
-``draw`` and ``render`` picture a graph; ``backprop_frames`` steps through backward one picture
-per node; ``Stepper`` and ``stepper_html`` make one page that steps through the forward pass and
-then backward, one node at a time; ``python -m viz`` runs it all on a typed expression. viz reads
+``draw`` and ``render`` picture a graph; ``Stepper`` and ``stepper_html`` make one page that
+steps through the forward pass and then backward, one node at a time, for a teacher to project;
+``export_steps`` writes the same steps as slides (one picture per step, from one layout);
+``python -m viz`` runs it all on a typed expression. viz reads
 graphs from outside through the public fields (data, grad, op, parents, label, arg) and
 ``autograd.reverse``; the engine never imports viz.
 """
@@ -11,8 +12,9 @@ from __future__ import annotations
 
 from autograd.version import __version__ as __version__  # one for all three
 from viz.draw import MissingDotWarning, draw, render
+from viz.frames import backprop_frames, export_steps
 from viz.notation import Names, fmt
-from viz.stepper import Stepper, backprop_frames, stepper_html
+from viz.stepper import Stepper, stepper_html
 
 __all__ = [
     "MissingDotWarning",
@@ -20,6 +22,7 @@ __all__ = [
     "Stepper",
     "backprop_frames",
     "draw",
+    "export_steps",
     "fmt",
     "render",
     "stepper_html",

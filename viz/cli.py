@@ -1,10 +1,12 @@
 """The main command: type an expression, watch backpropagation happen node by node.
 
-    python -m viz [EXPR] [NAME=VALUE ...] [--out DIR] [--format svg|png|dot] [--no-html] [--check]
+    python -m viz [EXPR] [NAME=VALUE ...] [--check] [--params NAMES] [--out DIR]
+                  [--format svg|png|pdf|dot] [--dpi N] [--frames] [--no-html]
 
 With no EXPR it runs the classic example (x + y) * z at x = -2, y = 5, z = -4. It prints the
 forward pass, a table of the backward steps with the chain-rule arithmetic, and the gradient of
-every input; then writes the graph picture and the HTML stepper into DIR.
+every input; then writes the graph picture and the HTML stepper into DIR (and with --frames one
+picture per step, for slides). The trace is made once and handed to all of them.
 
 Exit status: 0 done, 2 refused (bad arguments or an expression outside the whitelist),
 1 the expression failed to evaluate (log of a negative, division by zero, overflow) or the
@@ -27,15 +29,17 @@ from typing import NoReturn, TextIO
 
 import autograd
 from autograd import OPS, GradcheckError, Value, gradcheck, numerical_grad
+from viz.boxes import size_problem
 from viz.draw import (
     INSTALL_HINT,
     MAX_DRAW_NODES,
     MAX_DRAW_SIZE,
     MissingDotWarning,
-    layout_size,
+    digraph,
     render,
 )
 from viz.expr import FUNCTIONS, Expression, Refusal, one_line, parse
+from viz.frames import export_steps
 from viz.notation import fmt, forward_line
 from viz.stepper import Stepper, Trace, trace
 
@@ -68,6 +72,8 @@ def _parser() -> argparse.ArgumentParser:
         (" 'tanh(a * b + c)' a=0.5 b=-1 c=2", "an expression and its inputs"),
         (" 'log(x) * y' x=2 y=3 --check", "with a gradient check"),
         (" --format png --out pictures", "PNG pictures into pictures/"),
+        (" 'w*x+b' w=2 x=1 b=3 --params w,b", "w and b as parameters"),
+        (" --frames --format pdf", "slides: one page per step"),
     ]
     width = max(len(prog + args) for args, _ in examples)
     signatures = [f.signature for f in FUNCTIONS.values()]
@@ -85,8 +91,8 @@ def _parser() -> argparse.ArgumentParser:
     indent = " " * len(f"usage: {prog} ")
     p = _Parser(
         prog=prog,
-        usage=f"{prog} [EXPR] [NAME=VALUE ...] [--check]\n"
-        f"{indent}[--out DIR] [--format {{svg,png,dot}}] [--no-html]",
+        usage=f"{prog} [EXPR] [NAME=VALUE ...] [--check] [--params NAMES]\n"
+        f"{indent}[--out DIR] [--format {{svg,png,pdf,dot}}] [--dpi N] [--frames] [--no-html]",
         description="Step through backpropagation on an expression, node by node.",
         epilog=epilog.replace("%", "%%"),  # argparse formats it with %(prog)s
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -103,7 +109,21 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--out", default="viz-out", metavar="DIR", help="folder for the files (default: viz-out)"
     )
-    p.add_argument("--format", default="svg", choices=("svg", "png", "dot"), help="picture format")
+    p.add_argument(
+        "--format", default="svg", choices=("svg", "png", "pdf", "dot"), help="picture format"
+    )
+    p.add_argument(
+        "--frames",
+        action="store_true",
+        help="also write one picture per step (forward and backward) into DIR/frames, all from"
+        " one layout, for slides (--format pdf: one multi-page steps.pdf)",
+    )
+    p.add_argument(
+        "--params",
+        default="",
+        metavar="NAMES",
+        help="comma-separated inputs to colour and list as parameters (w0,w1,w2)",
+    )
     p.add_argument("--no-html", action="store_true", help="do not write the HTML stepper")
     p.add_argument(
         "--check", action="store_true", help="also compare with numerical gradients (gradcheck)"
@@ -188,9 +208,11 @@ def _check(expression: Expression, values: dict[str, float], out: TextIO) -> int
     numeric = numerical_grad(f, xs, eps)
     width = max(len("input"), *(len(n) for n in names))
     print(f"\ngradient check (central differences, h = {eps:g}):", file=out)
-    print(f"  {'input':<{width}}  {'analytic':>12}  {'numerical':>12}  {'error':>9}", file=out)
+    head = f"  {'input':<{width}}  {'analytic':>12}  {'numerical':>12}  {'abs error':>9}"
+    print(head, file=out)
     for n, a, m in zip(names, analytic, numeric):
         print(f"  {n:<{width}}  {fmt(a):>12}  {fmt(m):>12}  {abs(a - m):>9.2g}", file=out)
+    print("  (abs error: |analytic - numerical|)", file=out)
     try:
         gradcheck(f, xs, eps=eps)
     except GradcheckError as err:
@@ -225,36 +247,31 @@ def _at_kink(root: Value) -> str:
 
 
 def _write(t: Trace, args: argparse.Namespace, out: TextIO, title: str) -> None:
-    count = len(t.nodes)
-    if count > MAX_DRAW_NODES:
-        print(
-            f"\nnote: the graph has {count} nodes (more than {MAX_DRAW_NODES}), too many to draw"
-            " in reasonable time; picture and stepper skipped",
-            file=out,
-        )
-        return
-    size = layout_size(t.nodes)
-    if size > MAX_DRAW_SIZE:
-        print(
-            f"\nnote: the graph has {count} nodes but long edges (values used far apart; layout"
-            f" size {size} > {MAX_DRAW_SIZE}), too slow to draw; picture and stepper skipped",
-            file=out,
-        )
+    """The picture, the page and the slides, all from the one trace ``t``; a graph too big
+    to lay out (one check, over the boxes drawn) gets a note instead."""
+    why = size_problem(t.shown, t.names)
+    if why:
+        print(f"\nnote: {why}; picture and stepper skipped", file=out)
         return
     folder = Path(args.out)
     written = []
     note = ""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", MissingDotWarning)
-        written.append(render(t.root, folder / "graph", format=args.format, dpi=args.dpi))
+        picture = digraph(t.root, rankdir="LR", grads=t.grads, show_grad=True, highlight=(),
+                          names=t.names)  # fmt: skip
+        written.append(render(picture, folder / "graph", format=args.format, dpi=args.dpi or 0))
+        stepper = Stepper(t.root, title=title, trace=t)
         if not args.no_html:
-            stepper = Stepper(t.root, title=title)
             written.append(stepper.save(folder / "stepper.html"))
-            if stepper.note:
-                note = f"note: {stepper.note}"
+            note = f"note: {stepper.note}" if stepper.note else ""
+        if args.frames:
+            written += _frames(t, args, folder, title)
     print(file=out)
-    for path in written:
+    for path in written[:3]:
         print(f"wrote {path}", file=out)
+    if len(written) > 3:
+        print(f"wrote {len(written) - 3} more frames into {folder / 'frames'}", file=out)
     if note:
         print(note, file=out)
     if any(issubclass(w.category, MissingDotWarning) for w in caught):
@@ -265,26 +282,63 @@ def _write(t: Trace, args: argparse.Namespace, out: TextIO, title: str) -> None:
         )
 
 
+def _frames(t: Trace, args: argparse.Namespace, folder: Path, title: str) -> list[Path]:
+    try:
+        return export_steps(t.root, folder / "frames", format=args.format, title=title,
+                            dpi=args.dpi or 0, trace=t)  # fmt: skip
+    except ValueError as err:
+        if "`dot` was not found" in str(err):
+            warnings.warn(str(err), MissingDotWarning, stacklevel=2)
+            return []
+        raise
+
+
 def _options(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument(
         "--dpi",
         type=int,
-        default=0,
+        default=None,
         metavar="N",
-        help="resolution of a PNG picture (default 180: sharp on a projected slide)",
+        help="resolution of PNG pictures, 1 to 1200 (default 180: sharp on a projected slide;"
+        " needs --format png)",
     )
     return p
 
 
-def _run(argv: list[str], out: TextIO) -> int:
+def _arguments(argv: list[str]) -> argparse.Namespace | int:
     try:
         args = _options(_parser()).parse_intermixed_args(_protect(argv))
     except SystemExit as done:  # --help
         return int(done.code or 0)
     if not args.out.strip():
         raise _Usage("--out needs a folder name (got an empty one)")
-    if not 1 <= args.dpi <= 1200 and args.dpi != 0:
-        raise _Usage(f"--dpi must be from 1 to 1200, got {args.dpi}")
+    if args.dpi is not None:
+        if not 1 <= args.dpi <= 1200:
+            raise _Usage(f"--dpi must be from 1 to 1200, got {args.dpi}")
+        if args.format != "png":
+            raise _Usage("--dpi sets the resolution of PNG pictures: add --format png")
+    if args.frames and args.format == "dot":
+        raise _Usage("--frames writes pictures: use --format svg, png or pdf")
+    return args
+
+
+def _params(text: str, inputs: dict[str, Value]) -> dict[str, Value] | None:
+    """``--params w0,w1``: those inputs, by name, as parameters."""
+    if not text.strip():
+        return None
+    names = [n.strip() for n in text.split(",")]
+    unknown = [n for n in names if n not in inputs]
+    if unknown:
+        raise Refusal(
+            f"--params: {', '.join(map(one_line, unknown))} not an input of the expression"
+        )
+    return {n: inputs[n] for n in names}
+
+
+def _run(argv: list[str], out: TextIO) -> int:
+    args = _arguments(argv)
+    if isinstance(args, int):
+        return args
     items = list(args.items)
     if items and not _ASSIGNMENT.match(items[0]):
         text, values = items[0], _values(items[1:])
@@ -295,8 +349,7 @@ def _run(argv: list[str], out: TextIO) -> int:
     if unused:
         raise Refusal(f"{', '.join(unused)} given a value but not in the expression")
     root, inputs = expression.build(values)
-    t = trace(root)
-    root.backward()  # our own graph: fill .grad so the picture shows the gradients
+    t = trace(root, params=_params(args.params, inputs), check=False)  # the one reverse pass
 
     print(f"expression: {one_line(text, 200)}", file=out)
     if expression.names:
@@ -306,7 +359,7 @@ def _run(argv: list[str], out: TextIO) -> int:
         print("\nforward pass:", file=out)
         for node in t.forward:
             print(f"  {forward_line(node, t.names)}", file=out)
-    print(f"value: {t.names[root]} = {fmt(root.data)}", file=out)
+    print(f"value: {t.names[t.names.top]} = {fmt(root.data)}", file=out)
     print("\nbackward pass, one step per node (d input = d output * local derivative):", file=out)
     _table(t, out)
     print("\ngradients:", file=out)

@@ -241,11 +241,15 @@ def _syntax(text: str, err: SyntaxError, shift: int) -> Refusal:
     msg = err.msg or "invalid syntax"
     if "too many nested" in msg:
         return Refusal(_TOO_DEEP)
-    at = ""
+    multi = "\n" in text.strip()
     if err.offset:
         col = err.offset + (shift if (err.lineno or 1) == 1 else 0)
-        multi = "\n" in text.strip()
         at = f" at line {err.lineno} col {col}" if multi else f" at col {col}"
+    else:  # Python gives no column when the text ends too early ("x +", "x ** ")
+        lines = text.rstrip().split("\n")
+        at = f" at line {len(lines)}" if multi else ""
+        at += f" col {len(lines[-1]) + 1} (the end: something is missing)"
+        at = at if multi else " at" + at
     return Refusal(f"syntax error{at}: {one_line(msg)}")
 
 

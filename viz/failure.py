@@ -12,7 +12,7 @@ import graphviz
 from autograd import GradcheckError, Value, backward
 from autograd.check import first_input, local_mismatches
 from viz.draw import digraph
-from viz.notation import Names, fmt, graph_nodes
+from viz.notation import Names, fmt
 
 __all__ = ["draw_failure"]
 
@@ -45,7 +45,7 @@ def draw_failure(err: GradcheckError, rankdir: str = "LR") -> graphviz.Digraph:
     picture = digraph(
         out, rankdir=rankdir, grads=None, show_grad=True, highlight=marked, names=names
     )
-    ids = {node: f"v{i}" for i, node in enumerate(graph_nodes(out))}
+    ids = {node: f"v{i}" for i, node in enumerate(n for n in names.nodes if names.shown(n))}
     for node, lines in notes.items():
         if node in ids:
             picture.node(ids[node], xlabel="\n".join(lines), fontcolor="#b00020")
