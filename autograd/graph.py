@@ -101,6 +101,7 @@ def _flow(topo: list[Value], local: Any = None, record: bool = False) -> Iterato
     Callers set the ``.grad`` fields up (this pass's gradients only) and put them back.
     """
     added: list[tuple[Value, Any, Any]] = []
+    values = local is not None  # partials are Values (create_graph), else numbers
     for node in reversed(topo):
         g = node.grad
         if g is NOTHING:  # on Values: no gradient reached this node
@@ -113,7 +114,7 @@ def _flow(topo: list[Value], local: Any = None, record: bool = False) -> Iterato
         for p, d in zip(node.parents, ds):
             # a zero number passes nothing; a Value always passes, whatever its value: its
             # truth is never asked (that would read its number, which a compiled trace refuses)
-            if d if d.__class__ is float else (hasattr(d, "parents") or d):
+            if (hasattr(d, "parents") or d) if values else d:
                 c = d * g
                 p.grad += c
             else:  # a zero number: nothing passes
