@@ -166,26 +166,27 @@ class Eager:
 
 
 class Compiled:
-    """Batches replayed by one per-sample program that reads the parameter array itself."""
+    """Batches replayed by one per-sample program that reads the parameter array itself.
+
+    The program is traced from the loss alone; an L2 penalty, ``l2 * sum(p * p)`` over the
+    model's parameters, is added on the array (its value a dot product, its gradient
+    ``2 * l2 * theta``): the same numbers as a traced penalty, to rounding, without tracing
+    and replaying a node per parameter."""
 
     def __init__(
         self,
         model: Module,
         loss: Callable[[Any, Any], Value],
         objective: Objective,
-        key: Any,
+        l2: float,
         first: tuple[list[Any], list[Any]],
         optimizer: Optimizer,
         with_preds: bool,
         params: list[Value],
     ) -> None:
         example = (first[0][0], first[1][0])
-        self.prog, self.traced = program(model, loss, objective, key, example, params)
+        self.prog, self.traced = program(model, loss, objective, example, params)
         self.first = first  # two samples, as given, for the one look at the loss
-        self.l2 = key
-        self.penalised = (
-            np.fromiter(map(_get_data, params), np.float64, len(params)) if key else None
-        )
         self.objective = objective
         values = list(self.prog.params)
         known = set(values)
@@ -195,18 +196,39 @@ class Compiled:
         self.with_preds = with_preds
         self.checked = False
         self.grad = np.zeros(len(values))
+        self.l2 = l2
+        at = {id(v): i for i, v in enumerate(values)}
+        inside = [at[id(p)] for p in params if id(p) in at]
+        outside = np.array([p.data for p in params if id(p) not in at])  # never change
+        self.fixed = float(np.dot(outside, outside))
+        self.penalised = None if inside == list(range(len(values))) else np.array(inside)
+
+    def penalty(self) -> float:
+        """``l2 * sum(p * p)`` over the model's parameters, at the array's values."""
+        theta = self.params.theta
+        t = theta if self.penalised is None else theta[self.penalised]
+        return self.l2 * (float(np.dot(t, t)) + self.fixed)
 
     def loss(self, xb: np.ndarray, yb: np.ndarray) -> tuple[float, Any]:
         """The batch's loss and predictions (arrays); its gradient kept for :meth:`step`."""
         prog = self.prog
         theta = self.params.theta
-        theta = theta if self.n == len(theta) else theta[: self.n]
+        theta_fn = theta if self.n == len(theta) else theta[: self.n]
         if not self.checked:
-            self.check_mean(theta)
-        value = prog(xb, yb, params=theta, check=False)  # fit checked every target already
+            self.check_mean(theta_fn)
+        value = prog(xb, yb, params=theta_fn, check=False)  # fit checked every target already
+        if self.l2:
+            value += self.penalty()
         preds = prog.values(self.traced[0]) if self.with_preds else None
         if math.isfinite(value):
-            self.grad[: self.n] = prog.backward(accumulate=False)
+            grad = self.grad
+            grad[: self.n] = prog.backward(accumulate=False)
+            if self.l2:
+                grad[self.n :] = 0.0
+                if self.penalised is None:
+                    grad += (2.0 * self.l2) * theta
+                else:
+                    grad[self.penalised] += (2.0 * self.l2) * theta[self.penalised]
         return value, preds
 
     def check_mean(self, theta: np.ndarray) -> None:
@@ -217,8 +239,6 @@ class Compiled:
         got = self.prog(np.asarray(xs, np.float64), np.asarray(ys, np.float64), params=theta)
         with autograd.no_grad():
             eager = self.objective(xs, ys, False)[0].data
-        if self.l2:  # the penalty, alpha * sum(p * p), in numpy: a graph of it costs more
-            eager += self.l2 * float(np.dot(self.penalised, self.penalised))
         if math.isfinite(got) and math.isfinite(eager):
             if not math.isclose(got, eager, rel_tol=1e-9, abs_tol=1e-12):
                 raise ValueError(
@@ -248,13 +268,13 @@ def program(
     model: Module,
     loss: Callable[[Any, Any], Value],
     objective: Objective,
-    key: Any,
     example: tuple[Any, Any],
     params: list[Value],
 ) -> tuple[Any, list[Any]]:
-    """The per-sample program of ``objective`` (one sample traced, any batch replayed), kept
-    on the model between ``fit`` calls; it is traced again when the model's parameters are no
-    longer the same Values (a layer added or replaced), or the loss, l2 or shapes change."""
+    """The per-sample program of the loss of ``objective`` (one sample traced, any batch
+    replayed), kept on the model between ``fit`` calls; traced again when the model's
+    parameters are no longer the same Values (a layer added or replaced), or the loss or the
+    shapes change."""
     cache = model.__dict__.setdefault("_programs", ProgramCache())
     x, t = example
 
@@ -262,10 +282,10 @@ def program(
         traced: list[Any] = []
 
         def fn(xv: Any, tv: Any) -> Value:
-            total, preds = objective([xv], [tv])
+            total, preds = objective([xv], [tv], False)
             traced.append(preds[0])
             return total
 
         return compile_graph(fn, x, t, batch=True), traced
 
-    return cache.get((loss, key, _shape(x), _shape(t)), params, build)
+    return cache.get((loss, _shape(x), _shape(t)), params, build)
