@@ -4,8 +4,8 @@
 ``autograd.compile(..., batch=True)`` and replays it over every batch as array operations
 (layers as matrix products); a loss that is not the mean of per-sample losses is refused on
 the first batch. The parameters live in one array for the whole fit, the optimizer updates
-arrays, and the parameter Values get their numbers (the optimizer its state) once, when fit
-ends or stops (:mod:`nn.runs`). The program is kept on the model and reused by the next fit
+arrays (the ``l2`` penalty is added there too), and the parameter Values get their numbers
+(the optimizer its state) once, when fit ends or stops (:mod:`nn.runs`). The program is kept on the model and reused by the next fit
 until the model's parameters change. Losses agree with eager ``fit`` to about 1e-12 (BLAS
 adds in its own order); metrics read the predictions the program computed. The targets are
 checked up front: eagerly by calling the loss once on all of them (under ``no_grad``, with

@@ -3,11 +3,12 @@
 The files follow the data: ``trace`` calls ``fn`` once on Values and refuses number reads
 (:class:`TraceError`); ``lower`` numbers the recorded graph and groups its nodes by level,
 op and constant, for both program kinds; ``program`` replays a whole-batch function node for
-node (:class:`Program`); ``batch`` and ``steps`` replay one traced sample over a batch axis,
-layers as matrix products (:class:`BatchProgram`); ``arrays`` runs the op table's rows on
-arrays with the scalar engine's errors; ``cache`` keeps programs between calls. Kernels,
-domains and derivative rules all come from the op rows (``autograd.OPS``); nothing here names
-an op.
+node (:class:`Program`). The per-sample program (:class:`BatchProgram`, in ``batch``)
+replays one traced sample over a batch axis: ``layout`` gives its nodes rows and makes its
+steps, ``steps`` (element-wise groups) and ``layers`` (matrix products) run them. ``arrays``
+runs the op table's rows on arrays with the scalar engine's errors; ``cache`` keeps programs
+between calls. Kernels, domains and derivative rules all come from the op rows
+(``autograd.OPS``); nothing here names an op.
 
 Same answers: results agree with the eager engine to 1e-12 relative to the magnitudes that
 flow through the graph, not bit for bit: matrix products and the batch reduction sum in BLAS's
