@@ -201,7 +201,8 @@ class Compiled:
         inside = [at[id(p)] for p in params if id(p) in at]
         outside = np.array([p.data for p in params if id(p) not in at])  # never change
         self.fixed = float(np.dot(outside, outside))
-        self.penalised = None if inside == list(range(len(values))) else np.array(inside)
+        every = len(inside) == len(values)  # (in another order: a sum of squares does not mind)
+        self.penalised = None if every else np.array(inside)
 
     def penalty(self) -> float:
         """``l2 * sum(p * p)`` over the model's parameters, at the array's values."""

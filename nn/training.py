@@ -5,12 +5,12 @@
 (layers as matrix products); a loss that is not the mean of per-sample losses is refused on
 the first batch. The parameters live in one array for the whole fit, the optimizer updates
 arrays (the ``l2`` penalty is added there too), and the parameter Values get their numbers
-(the optimizer its state) once, when fit ends or stops (:mod:`nn.runs`). The program is kept on the model and reused by the next fit
-until the model's parameters change. Losses agree with eager ``fit`` to about 1e-12 (BLAS
-adds in its own order); metrics read the predictions the program computed. The targets are
-checked up front: eagerly by calling the loss once on all of them (under ``no_grad``, with
-stand-in predictions of 0.5); compiled, by the checks the loss registered with
-``autograd.compile.validate``, run on all of them at once.
+(the optimizer its state) once, when fit ends or stops (:mod:`nn.runs`). The program is
+kept on the model and reused by the next fit until the model's parameters change. Losses
+agree with eager ``fit`` to about 1e-12 (BLAS adds in its own order); metrics read the
+predictions the program computed. The targets are checked up front: eagerly by calling the
+loss once on all of them (under ``no_grad``, with stand-in predictions of 0.5); compiled, by
+the checks the loss registered with ``autograd.compile.validate``, run on all at once.
 
 The graphs hold no reference cycles, so the cyclic garbage collector is switched off while
 ``fit`` runs its loop (the caller's setting is restored on the way out).
