@@ -300,7 +300,10 @@ def load(
     params = doc["parameters"]
     _check_declared(where, kind, config, params)
     if model is not None:
-        current = {"type": type(model).__name__, **getattr(model, "config", dict)()}
+        try:
+            current = {"type": type(model).__name__, **getattr(model, "config", dict)()}
+        except ValueError as err:  # a model that has no one config (layers mixed by hand)
+            raise ValueError(f"load: cannot load {where} into {model!r}: {err}") from None
         stored = {"type": kind, **config}
         if current != stored:
             raise ValueError(

@@ -586,3 +586,13 @@ def test_to_torch_prelu_on_one_unbatched_row(torch):
     row = [0.3, -1.2]
     out = net(torch.tensor(row, dtype=torch.float64)).tolist()
     assert out == pytest.approx(model.predict([row])[0], rel=1e-12, abs=1e-12)
+
+
+def test_loading_into_a_model_whose_layers_were_mixed_by_hand_names_load(tmp_path):
+    path = tmp_path / "m.json"
+    nn.save(nn.MLP(2, [3, 1], seed=0), path)
+    mixed = nn.MLP(2, [3, 1], seed=1)
+    mixed.layers[0].neurons[0].nonlin = False
+    with pytest.raises(ValueError, match=r"^load: cannot load .*m\.json into .*different") as info:
+        nn.load(path, mixed)
+    assert "\n" not in str(info.value)
