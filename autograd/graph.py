@@ -101,6 +101,7 @@ def _flow(topo: list[Value], local: Any = None, record: bool = False) -> Iterato
     Callers set the ``.grad`` fields up (this pass's gradients only) and put them back.
     """
     added: list[tuple[Value, Any, Any]] = []
+    values = local is not None  # partials are Values (create_graph), else numbers
     for node in reversed(topo):
         g = node.grad
         if g is NOTHING:  # on Values: no gradient reached this node
@@ -111,7 +112,9 @@ def _flow(topo: list[Value], local: Any = None, record: bool = False) -> Iterato
         if record:
             added = []
         for p, d in zip(node.parents, ds):
-            if d or (d.__class__ is not float and hasattr(d, "parents")):
+            # a zero number passes nothing; a Value always passes, whatever its value: its
+            # truth is never asked (that would read its number, which a compiled trace refuses)
+            if (hasattr(d, "parents") or d) if values else d:
                 c = d * g
                 p.grad += c
             else:  # a zero number: nothing passes

@@ -107,6 +107,8 @@ def _step(cond: Any, on: tuple[float], off: tuple[float]) -> tuple[Any]:
     comparisons give bools) one of two shared tuples, so building a node allocates none."""
     if cond.__class__ is bool:
         return on if cond else off
+    if on is _ONE and off is _ZERO:  # on arrays a cast of the mask: a third of where's time
+        return (cond.astype(np.float64),)
     return (np.where(cond, on[0], off[0]),)
 
 
@@ -469,7 +471,7 @@ add_row(Op("softplus", 1, lambda xs, a: _softplus_f(xs[0]), lambda o, xs, a: (_s
 # Judgement call: relu'(0) = 0 (micrograd and PyTorch agree). relu(nan) is nan, as in torch.
 add_row(Op("relu", 1, lambda xs, a: 0.0 if xs[0] <= 0.0 else xs[0],
            lambda o, xs, a: _step(xs[0] > 0, _ONE, _ZERO),
-           lambda xs, a: np.where(xs[0] <= 0.0, 0.0, xs[0]), "max(a, 0); derivative 0 at 0",
+           lambda xs, a: np.maximum(xs[0], 0.0), "max(a, 0); derivative 0 at 0",
            local=("(1 if {0} > 0 else 0)",), method=True, micrograd="ReLU", smooth=False,
            js=("({0} <= 0 ? 0 : {0})", "({0} > 0 ? 1 : 0)"), kinks=(0.0,)))  # fmt: skip
 # Judgement call: leaky_relu'(0) = slope, the negative side's, as PyTorch (its backward is
@@ -597,32 +599,33 @@ add_row(Op("affine", -1, _affine, _affine_partials, _affine,
                            f"X[i - {_JS_HALF}])")))  # fmt: skip
 
 
-def _extreme(pick: Callable[[Sequence[float]], float], better: Callable) -> tuple[Callable, ...]:
+def _stacked(xs: Any) -> np.ndarray:
+    """n-ary inputs on arrays as one (k, ...) block (compile gathers wide groups so)."""
+    return xs if isinstance(xs, np.ndarray) else np.stack(np.broadcast_arrays(*xs))
+
+
+def _extreme(
+    pick: Callable[[Sequence[float]], float], better: Callable, first: Callable
+) -> tuple[Callable, ...]:
     """The forward, kernel and partials of max (min): n-ary, NaN propagating, the whole
-    gradient to the first extreme."""
+    gradient to the first extreme. On arrays ``first`` (np.argmax, np.argmin: the first
+    extreme, the first NaN before any) finds it in one pass over the stacked inputs."""
 
     def forward(xs: Sequence[Number], arg: Any = None) -> Number:
         # NaN propagates (as in torch.max): builtins.max would depend on where the NaN sits.
         if _is_number(xs[0]):
             return math.nan if any(x != x for x in xs) else pick(xs)
-        m = xs[0]
-        for i in range(1, len(xs)):
-            m = np.where(np.isnan(m) | better(m, xs[i]) | (m == xs[i]), m, xs[i])
-        return m
+        cols = _stacked(xs)
+        return np.take_along_axis(cols, first(cols, axis=0)[None], 0)[0]
 
     def partials(out: Number, xs: tuple[Number, ...], arg: Any) -> tuple[Number, ...]:
         # Judgement call: at a tie the whole gradient goes to the first extreme (the first NaN
         # for a NaN), so the partials always sum to 1, as a subgradient must. They are
         # constants 0 and 1, for floats, Values and arrays alike.
         if isinstance(xs[0], np.ndarray):
-            cols = np.broadcast_arrays(*xs)
-            first = np.zeros(cols[0].shape, dtype=int)
-            best = cols[0]
-            for i in range(1, len(cols)):
-                take = ~np.isnan(best) & (np.isnan(cols[i]) | better(cols[i], best))
-                first = np.where(take, i, first)
-                best = np.where(take, cols[i], best)
-            return tuple(np.where(first == i, 1.0, 0.0) for i in range(len(xs)))
+            at = first(_stacked(xs), axis=0)
+            index = np.arange(len(xs)).reshape(-1, *[1] * at.ndim)
+            return tuple((at == index).astype(np.float64))
         vals = [_data(x) for x in xs]
         best = 0
         for i in range(1, len(vals)):
@@ -639,8 +642,10 @@ def _js_first(better: str) -> str:
     return f"(i === {first} ? 1 : 0)"
 
 
-def _extreme_row(name: str, pick: Callable, better: Callable, sign: str, words: tuple) -> Op:
-    forward, partials = _extreme(pick, better)
+def _extreme_row(
+    name: str, pick: Callable, better: Callable, first: Callable, sign: str, words: tuple
+) -> Op:
+    forward, partials = _extreme(pick, better, first)
     most, extreme = words
     return Op(name, -1, forward, partials, forward,
               f"the {most} of the inputs (n-ary); gradient to the first {extreme}",
@@ -654,5 +659,5 @@ def _extreme_row(name: str, pick: Callable, better: Callable, sign: str, words: 
 # n-ary maximum and minimum: a.max(b), autograd.max(*xs), np.maximum. Also for numerical
 # stability: the shift of softmax and logsumexp is part of the graph, so a compiled program
 # recomputes it for every replayed input.
-add_row(_extreme_row("max", max, lambda a, b: a > b, ">", ("largest", "maximum")))
-add_row(_extreme_row("min", min, lambda a, b: a < b, "<", ("smallest", "minimum")))
+add_row(_extreme_row("max", max, lambda a, b: a > b, np.argmax, ">", ("largest", "maximum")))
+add_row(_extreme_row("min", min, lambda a, b: a < b, np.argmin, "<", ("smallest", "minimum")))

@@ -3,15 +3,20 @@
 Each takes predictions (Values, or plain numbers) and targets (numbers, or Values, which is
 what ``nn.fit(compile=True)`` passes so that a compiled program can be replayed with other
 targets) and returns one Value. Formulas below use ``n`` for the number of terms averaged.
+A loss checks numbers held by Values through ``autograd.compile.validate`` (never by reading
+``.data``), so a compiled program refuses the targets the eager loss refuses, in its words.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
+
+import numpy as np
 
 import autograd
 from autograd import Value
+from autograd.compile import validate
 from autograd.numbers import count, finite, nonnegative, real
 
 __all__ = [
@@ -56,6 +61,24 @@ def _pairs(preds: Any, targets: Any, where: str) -> list[tuple[Any, Any]]:
     return out
 
 
+def _refuse(
+    bad: Callable[[np.ndarray], np.ndarray], message: Callable[[int, float], str]
+) -> Callable[[np.ndarray], None]:
+    """A ``validate`` test: ValueError(message(i, x)) for the first bad number x, at i."""
+
+    def test(xs: np.ndarray) -> None:
+        wrong = bad(xs)
+        if wrong.any():
+            i = int(np.argmax(wrong))
+            raise ValueError(message(i, float(xs[i])))
+
+    return test
+
+
+def _outside_unit(xs: np.ndarray) -> np.ndarray:
+    return ~((xs >= 0.0) & (xs <= 1.0))
+
+
 def _mean(terms: list[Value]) -> Value:
     # sum(...) * (1.0 / n): micrograd's demo averages this way, so our floats match it.
     return autograd.sum(terms) * (1.0 / len(terms))
@@ -94,24 +117,28 @@ def binary_cross_entropy(probs: Any, targets: Any) -> Value:
     >>> round(binary_cross_entropy([0.5, 0.9], [1, 1]).data, 6)
     0.399254
     """
+    where = "binary_cross_entropy"
+    pairs = [(_value(p, where), t) for p, t in _pairs(probs, targets, where)]
+    held = [t for _, t in pairs if t.__class__ is Value]
+    if held:  # Values (compiled fit): checked now, or at every replay of a traced loss
+        validate(held, _refuse(_outside_unit, lambda i, x: f"{where}: target {i} is {x!r}, "
+                               "not in [0, 1]"))  # fmt: skip
     terms = []
-    for i, (p, t) in enumerate(_pairs(probs, targets, "binary_cross_entropy")):
-        p = _value(p, "binary_cross_entropy")
-        number = t.data if t.__class__ is Value else real(t, "binary_cross_entropy: a target")
-        if not 0.0 <= number <= 1.0:
-            raise ValueError(f"binary_cross_entropy: target {i} is {number!r}, not in [0, 1]")
-        if not 0.0 <= p.data <= 1.0:
-            raise ValueError(f"binary_cross_entropy: probability {i} is {p.data!r}, not in [0, 1]")
+    for i, (p, t) in enumerate(pairs):
         numeric = t.__class__ is not Value
+        if numeric:
+            number = real(t, "binary_cross_entropy: a target")
+            if not 0.0 <= number <= 1.0:
+                raise ValueError(f"{where}: target {i} is {number!r}, not in [0, 1]")
+        validate(p, _refuse(_outside_unit, lambda j, x, i=i: f"{where}: probability {i + j} "
+                            f"is {x!r}, not in [0, 1]"))  # fmt: skip
         parts = []
         for weight, prob, name in ((t, p, "p"), (1 - t, 1 - p, "1 - p")):
             if numeric and weight == 0:
                 continue
-            if prob.data <= 0.0:
-                raise ValueError(
-                    f"binary_cross_entropy: log(0) at index {i} ({name} = 0); "
-                    "use binary_cross_entropy_with_logits for saturated outputs"
-                )
+            validate(prob, _refuse(lambda xs: xs <= 0.0, lambda j, x, i=i, name=name: (
+                f"{where}: log(0) at index {i + j} ({name} = 0); "
+                "use binary_cross_entropy_with_logits for saturated outputs")))  # fmt: skip
             parts.append(prob.log() * weight)
         terms.append(-autograd.sum(parts))
     return _mean(terms)
@@ -178,12 +205,18 @@ def _indicators(target: Value, k: int, where: str) -> list[Value]:
     return [(1 - (target - j).abs()).relu() for j in range(k)]
 
 
+def _class_indices(targets: np.ndarray, k: int, where: str) -> None:
+    """``_class_index`` for an array of targets: the first bad one, in its words."""
+    bad = ~((targets >= 0) & (targets < k) & (targets == np.floor(targets)))
+    if bad.any():
+        t = float(targets[int(np.argmax(bad))])
+        _class_index(int(t) if t.is_integer() else t, k, where)
+
+
 def _one_sample(logits: Any, target: Any, where: str, loss: Any) -> Value:
     zs = _logits(logits, where)
     if target.__class__ is Value:
-        if not target.data.is_integer():
-            raise ValueError(f"{where}: target class {target.data!r} is not an integer")
-        _class_index(int(target.data), len(zs), where)
+        validate(target, lambda ts: _class_indices(ts, len(zs), where))
         return loss(zs, None, _indicators(target, len(zs), where))
     return loss(zs, _class_index(target, len(zs), where), None)
 
@@ -217,6 +250,12 @@ def cross_entropy(logits: Any, target: Any) -> Value:
     return _per_sample(logits, target, "cross_entropy", _ce)
 
 
+_HINGE_TARGETS = _refuse(
+    lambda ts: (ts != 1.0) & (ts != -1.0),
+    lambda i, x: f"hinge_loss: targets must be +1 or -1, got {x!r}",
+)
+
+
 def hinge_loss(scores: Any, targets: Any) -> Value:
     """Binary max-margin loss: mean(relu(1 - t * s)) with targets t = +-1.
 
@@ -227,7 +266,9 @@ def hinge_loss(scores: Any, targets: Any) -> Value:
     """
     terms = []
     for s, t in _pairs(scores, targets, "hinge_loss"):
-        if t.__class__ is not Value and t not in (1, -1):
+        if t.__class__ is Value:
+            validate(t, _HINGE_TARGETS)
+        elif t not in (1, -1):
             raise ValueError(f"hinge_loss: targets must be +1 or -1, got {t!r}")
         terms.append((1 + _value(s, "hinge_loss") * -t).relu())
     return _mean(terms)

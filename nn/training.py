@@ -1,5 +1,20 @@
 """Training loop: ``fit`` runs full-batch or shuffled mini-batch gradient descent on a model.
 
+``fit(..., compile=True)`` traces the model and the loss of ONE sample once with
+``autograd.compile(..., batch=True)`` and replays it over every batch as array operations
+(layers as matrix products); a loss that is not the mean of per-sample losses is refused on
+the first batch. The parameters live in one array for the whole fit, the optimizer updates
+arrays (the ``l2`` penalty is added there too), and the parameter Values get their numbers
+(the optimizer its state) once, when fit ends or stops (:mod:`nn.runs`). The program is
+kept on the model and reused by the next fit until the model's parameters change. Losses
+agree with eager ``fit`` to about 1e-12 (BLAS adds in its own order); metrics read the
+predictions the program computed. The targets are checked up front: eagerly by calling the
+loss once on all of them (under ``no_grad``, with stand-in predictions of 0.5); compiled, by
+the checks the loss registered with ``autograd.compile.validate``, run on all at once.
+
+The graphs hold no reference cycles, so the cyclic garbage collector is switched off while
+``fit`` runs its loop (the caller's setting is restored on the way out).
+
 >>> import nn
 >>> X, y = nn.data.make_xor(40, seed=0, labels="pm1")
 >>> model = nn.MLP(2, [8, 1], seed=0)
@@ -22,14 +37,14 @@ import numpy as np
 
 import autograd
 from autograd import Value
-from autograd import compile as compile_graph
-from autograd.compile import ProgramCache
-from autograd.numbers import count, nonnegative, positive, shown
-from nn.losses import l2_penalty
+from autograd.numbers import count, nonnegative, positive
+from nn.metrics import METRICS, accuracy, metric_functions
 from nn.module import Module
 from nn.optim import Optimizer
+from nn.progress import progress as _progress
+from nn.runs import Compiled, Eager, NotFinite, objective_of, uninterrupted
 
-__all__ = ["fit", "accuracy", "History", "DivergenceError"]
+__all__ = ["METRICS", "fit", "accuracy", "History", "DivergenceError"]
 
 
 class DivergenceError(FloatingPointError):
@@ -78,74 +93,6 @@ class History:
         raise KeyError(f"no history for {name!r}; have: loss, {', '.join(self.metrics)}")
 
 
-def _float(x: Any) -> float:
-    return x.data if x.__class__ is Value else float(x)
-
-
-def accuracy(preds: Sequence[Any], targets: Sequence[Any], threshold: float = 0.0) -> float:
-    """Share of correct predictions, for the two usual shapes of output:
-
-    - one score per sample: correct when ``score > threshold`` agrees with ``target > 0``
-      (targets +-1, or 0/1; use ``threshold=0.5`` for probabilities);
-    - a list of scores per sample: correct when the argmax is the target class index (or the
-      argmax of a one-hot target vector).
-
-    >>> accuracy([2.0, -0.5, 0.3], [1, -1, -1])
-    0.6666666666666666
-    >>> accuracy([[0.1, 0.7, 0.2], [0.9, 0.0, 0.1]], [1, 2])
-    0.5
-    """
-    if len(preds) != len(targets):
-        raise ValueError(f"accuracy: {len(preds)} predictions but {len(targets)} targets")
-    if len(preds) == 0:
-        raise ValueError("accuracy: no predictions (empty input)")
-    correct = 0
-    for p, t in zip(preds, targets):
-        if isinstance(p, list | tuple):
-            scores = [_float(s) for s in p]
-            if isinstance(t, list | tuple):  # a one-hot (or score) vector: compare argmaxes
-                ts = [_float(v) for v in t]
-                correct += scores.index(max(scores)) == ts.index(max(ts))
-            else:
-                target = _float(t)
-                if not target.is_integer():
-                    raise ValueError(f"accuracy: target class {shown(t)} is not an integer")
-                correct += scores.index(max(scores)) == int(target)
-        else:
-            correct += (_float(p) > threshold) == (_float(t) > 0)
-    return correct / len(preds)
-
-
-METRICS: dict[str, Callable[[Sequence[Any], Sequence[Any]], float]] = {"accuracy": accuracy}
-
-
-def _metric_fns(metrics: Any) -> dict[str, Callable[[Sequence[Any], Sequence[Any]], float]]:
-    if metrics is None:
-        return {}
-    if isinstance(metrics, str) or callable(metrics):
-        metrics = [metrics]
-    out = {}
-    for m in metrics:
-        if isinstance(m, str):
-            if m not in METRICS:
-                raise ValueError(f"unknown metric {m!r}; choose {', '.join(METRICS)} or a function")
-            out[m] = METRICS[m]
-        elif callable(m):
-            out[getattr(m, "__name__", "metric")] = m
-        else:
-            raise TypeError(f"a metric is a name or a function(preds, targets), got {m!r}")
-    return out
-
-
-def _data(pred: Any) -> Any:
-    return [v.data for v in pred] if isinstance(pred, list) else pred.data
-
-
-def _shape(x: Any) -> Any:
-    """The nesting structure of a batch (one compiled program per structure)."""
-    return tuple(_shape(v) for v in x) if isinstance(x, list | tuple) else None
-
-
 def fit(
     model: Module,
     X: Sequence[Sequence[float]],
@@ -165,67 +112,117 @@ def fit(
     """Train ``model`` on ``(X, y)`` and return a :class:`History` of loss and metrics per epoch.
 
     Each batch: predictions ``model(x)`` for its rows, ``loss(predictions, targets)`` plus
-    ``l2_penalty(params, l2)`` when ``l2 > 0``, backward, ``optimizer.step()``.
+    ``l2_penalty(params, l2)`` when ``l2 > 0``, backward, an ``optimizer`` step (the optimizer
+    must hold the model's parameters, or some of them: a frozen layer is left out).
     ``batch_size=None`` is full batch; otherwise the rows are shuffled each epoch with
     ``random.Random(seed)`` (reproducible with a seed) and cut into batches (1 = plain SGD).
-    ``lr_schedule(epoch)`` (epoch from 0) sets ``optimizer.lr`` before each epoch.
-    ``metrics``: names ("accuracy") or functions ``f(predictions, targets) -> float``.
-    ``progress`` shows loss and metrics: a ``tqdm.auto`` bar on a terminal or in Jupyter,
-    and plain lines (about ten per run, plus the last epoch) when stderr is a file or a pipe.
-    ``compile=True`` traces the model and the loss of ONE sample once with
-    ``autograd.compile(..., batch=True)`` and replays it over every batch as array operations
-    (layers as matrix products): the loss must be the mean of per-sample losses (all of nn's
-    are; a loss that is not is refused on the first batch), and its targets reach ``loss`` as
-    Values, so it must not branch on them. The program is kept on the model and reused by the
-    next ``fit`` until the model's parameters change. Losses agree with eager ``fit`` to about
-    1e-12 (BLAS adds in its own order); metrics read the predictions the program computed.
-    A NaN or infinite loss raises :class:`DivergenceError` naming the epoch (with the
-    ``history`` so far); on that and on any other error the model keeps the parameters of the
-    last finite loss. ``lr_schedule`` must give a finite lr > 0. Before training, ``loss`` is
-    called once (under ``no_grad``, with stand-in predictions of 0.5) on all of ``y``, so bad
-    targets are refused up front, for ``compile=True`` as for eager.
+    ``lr_schedule(epoch)`` (epoch from 0) sets ``optimizer.lr`` (a finite lr > 0) before each
+    epoch. ``metrics``: names ("accuracy") or functions ``f(predictions, targets) -> float``.
+    ``progress``: a ``tqdm.auto`` bar on a terminal or in Jupyter (a notebook also gets a
+    final plain line, which it keeps when saved), plain lines (about ten per run) in a log.
+    ``compile=True`` trains with a compiled per-sample program (see the module doc): the
+    loss must be the mean of per-sample losses, as all of nn's are.
 
-    The graphs hold no reference cycles, so the cyclic garbage collector is switched off while
-    ``fit`` runs its loop (the caller's setting is restored on the way out).
+    Every target is checked before any training. A NaN or infinite loss raises
+    :class:`DivergenceError` naming the epoch. On that and on any other exception, Ctrl-C
+    included, the model keeps the parameters of the last finite loss and the optimizer the
+    state that goes with them (Adam's ``t``, ``m``, ``v``), restored at once even under a
+    second Ctrl-C, and the exception carries the epochs completed as ``err.history``.
     """
+    params = model.parameters() if isinstance(model, Module) else []
     metric_fns = _check_fit(model, X, y, loss, optimizer, epochs, batch_size, l2, metrics, seed)
-    params = model.parameters()
+    if not params:
+        raise ValueError(f"fit: {model!r} has no parameters to train")
+    _check_optimizer(optimizer, params)
     X = [list(row) for row in X]
     y = list(y)
-    _check_targets(model, X, y, loss)
-    run = _runner(model, loss, params, l2, compiled=compile, with_preds=bool(metric_fns))
     history = History(metrics={name: [] for name in metric_fns})
     batches = _Batches(len(X), batch_size, seed)
-    saved = [p.data for p in params]  # the parameters of the last finite loss
-    bar = _progress(epochs, progress)
     gc_was_enabled = gc.isenabled()
     gc.disable()
+    bar = _progress(epochs, progress)
+    run: Eager | Compiled | None = None
     try:
+        run, data = _start(model, X, y, loss, optimizer, l2, params, compile, bool(metric_fns))
         for epoch in range(epochs):
             if lr_schedule is not None:
                 optimizer.lr = positive(lr_schedule(epoch), f"fit: lr_schedule({epoch})")
-            value, preds, targets = _epoch(
-                run, X, y, batches, optimizer, params, saved, (epoch + 1, epochs)
-            )
-            history.loss.append(value)
-            shown = {"loss": f"{value:.4g}"}
-            for name, fn in metric_fns.items():
-                history.metrics[name].append(fn(preds, targets))
-                shown[name] = f"{history.metrics[name][-1]:.3g}"
-            bar.set_postfix(shown, refresh=False)
-            bar.update(1)
-    except DivergenceError as err:
-        _restore(params, saved)
-        err.history = history
-        raise
-    except BaseException:  # any error, or Ctrl-C: no half-trained batch is left behind
-        _restore(params, saved)
+            value, preds, targets = _epoch(run, data, batches, (epoch + 1, epochs))
+            _record(history, metric_fns, value, preds, targets, bar)
+        run.finish()
+    except BaseException as err:  # any error, or Ctrl-C: no half-trained batch is left behind
+        _stop(run, err, history)
         raise
     finally:
         if gc_was_enabled:
             gc.enable()
         bar.close()
     return history
+
+
+def _start(
+    model: Module,
+    X: list[Any],
+    y: list[Any],
+    loss: Callable[[Any, Any], Value],
+    optimizer: Optimizer,
+    l2: float,
+    params: list[Value],
+    compiled: bool,
+    with_preds: bool,
+) -> tuple[Eager | Compiled, tuple[Any, Any]]:
+    """How the batches will run, with every target checked first, and the data they read."""
+    objective = objective_of(model, loss, params, l2)
+    if not compiled:
+        _check_targets(model, X, y, loss)
+        return Eager(objective, optimizer, with_preds), (X, y)
+    data = _arrays(X, y)
+    run = Compiled(model, loss, objective, l2, (X[:2], y[:2]), optimizer, with_preds, params)
+    _refused(run.prog.check, *data)  # the loss's own checks, on every target at once
+    return run, data
+
+
+def _record(
+    history: History, metric_fns: dict[str, Any], value: float, preds: Any, targets: Any, bar: Any
+) -> None:
+    """One epoch's loss and metrics into ``history`` and onto the progress display."""
+    history.loss.append(value)
+    for name, fn in metric_fns.items():
+        if fn is not accuracy and isinstance(preds, np.ndarray):  # a user's metric gets lists
+            preds, targets = preds.tolist(), targets.tolist()
+        history.metrics[name].append(fn(preds, targets))
+    if bar.shows:
+        shown = {"loss": f"{value:.4g}"}
+        shown.update({name: f"{values[-1]:.3g}" for name, values in history.metrics.items()})
+        bar.set_postfix(shown, refresh=False)
+    bar.update(1)
+
+
+def _stop(run: Eager | Compiled | None, err: BaseException, history: History) -> None:
+    """Roll back to the parameters (and optimizer state) of the last finite loss, however
+    often Ctrl-C is pressed meanwhile, and attach the history of completed epochs. A Ctrl-C
+    held back during the restore is raised after it (unless it stops an interrupt anyway)."""
+    arrived: list[int] = []
+    if run is not None:
+        while True:
+            try:
+                with uninterrupted() as arrived:
+                    run.params.rollback()
+                break
+            except KeyboardInterrupt:  # pressed before the restore could hold it back
+                continue
+    _attach(err, history)
+    if arrived and not isinstance(err, KeyboardInterrupt):
+        interrupt = KeyboardInterrupt()
+        _attach(interrupt, history)
+        raise interrupt from err
+
+
+def _attach(err: BaseException, history: History) -> None:
+    try:
+        err.history = history  # type: ignore[attr-defined]
+    except AttributeError:  # an exception type that takes no attributes
+        pass
 
 
 def _check_fit(
@@ -257,236 +254,127 @@ def _check_fit(
     nonnegative(l2, "fit: l2")
     if seed is not None:
         count(seed, "fit: seed (or None)", low=0)
-    metric_fns = _metric_fns(metrics)
-    if not model.parameters():
-        raise ValueError(f"fit: {model!r} has no parameters to train")
-    return metric_fns
+    return metric_functions(metrics)
+
+
+def _check_optimizer(optimizer: Optimizer, params: list[Value]) -> None:
+    """The optimizer must update the model: refuse one that holds other Values (made for
+    another model, or before a layer was replaced), which would train nothing that counts."""
+    mine = set(map(id, params))
+    foreign = sum(id(p) not in mine for p in optimizer.params)
+    if foreign:
+        raise ValueError(
+            f"fit: the optimizer holds {foreign} of {len(optimizer.params)} Values that are not "
+            "parameters of the model (made for another model, or before a layer was "
+            "replaced?); make it with optimizer=...(model.parameters())"
+        )
 
 
 def _check_targets(model: Module, X: list[Any], y: list[Any], loss: Callable[..., Any]) -> None:
     """Let ``loss`` see every target once, as plain numbers, before anything is trained.
 
     The losses refuse bad targets (hinge with 0/1 labels, a class index out of range, a BCE
-    target outside [0, 1]) when targets are numbers; compiled fit passes Values, and a batch
-    late in an epoch would be seen only after earlier batches were trained on. So the loss runs
-    once on all targets with stand-in predictions of the model's output shape (0.5 each).
+    target outside [0, 1]); a batch late in an epoch would be seen only after earlier batches
+    were trained on. So the loss runs once on all targets with stand-in predictions of the
+    model's output shape (0.5 each). (Compiled, a loss can refuse a target only through the
+    checks it registers with ``autograd.compile.validate``: the program runs those on every
+    target at once instead.)
     """
     with autograd.no_grad():
         out = model(X[0])
         stand_in: Any = [Value(0.5) for _ in out] if isinstance(out, list) else Value(0.5)
+        _refused(loss, [stand_in] * len(y), y)
+
+
+def _refused(check: Callable[..., Any], *args: Any) -> None:
+    """Run a check of the targets; its error, if any, says that fit refuses them."""
+    try:
+        check(*args)
+    except (ValueError, TypeError) as err:
+        raise type(err)(f"fit: the targets y are refused: {err}") from None
+
+
+def _arrays(X: list[Any], y: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """The data as float arrays for a compiled fit, or a one-line error naming X or y."""
+    out = []
+    for name, data in (("X", X), ("y", y)):
         try:
-            loss([stand_in] * len(y), y)
-        except (ValueError, TypeError) as err:
-            raise type(err)(f"fit: the targets y are refused: {err}") from None
+            a = np.asarray(data, dtype=np.float64)
+        except (TypeError, ValueError) as err:
+            raise TypeError(
+                f"fit(compile=True): {name} must be numbers of one shape: {err}"
+            ) from None
+        out.append(a)
+    return out[0], out[1]
 
 
 class _Batches:
-    """The row indices of each batch of an epoch: all rows in order (full batch), or a fresh
-    shuffle from ``random.Random(seed)`` cut into pieces of ``batch_size``."""
+    """The row indices of each batch of an epoch: None for all rows in order (full batch), or
+    a fresh shuffle from ``random.Random(seed)`` cut into pieces of ``batch_size``."""
 
     def __init__(self, n: int, batch_size: int | None, seed: int | None) -> None:
         self.order = list(range(n))
-        self.shuffle = batch_size is not None
+        self.shuffle = batch_size is not None and batch_size < n
         self.size = n if batch_size is None else min(batch_size, n)
         self.rng = random.Random(seed)
 
-    def __iter__(self) -> Iterator[list[int]]:
-        if self.shuffle:
-            self.rng.shuffle(self.order)
+    def __iter__(self) -> Iterator[list[int] | None]:
+        if not self.shuffle:
+            yield None
+            return
+        self.rng.shuffle(self.order)
         for start in range(0, len(self.order), self.size):
             yield self.order[start : start + self.size]
 
 
-Run = Callable[[list[Any], list[Any]], tuple[float, list[Any]]]
-
-
 def _epoch(
-    run: Run,
-    X: list[Any],
-    y: list[Any],
-    batches: _Batches,
-    optimizer: Optimizer,
-    params: list[Value],
-    saved: list[float],
-    epoch: tuple[int, int],
-) -> tuple[float, list[Any], list[Any]]:
+    run: Eager | Compiled, data: tuple[Any, Any], batches: _Batches, epoch: tuple[int, int]
+) -> tuple[float, Any, Any]:
     """One pass over the data: for each batch, loss, backward and an optimizer step.
 
     Returns the epoch's loss (batch losses weighted by batch size), predictions and targets.
-    ``saved`` is kept equal to the parameters of the last finite loss; a NaN or infinite
-    loss, or a step that makes a parameter non-finite, raises :class:`DivergenceError`.
-    ``epoch`` is (this epoch from 1, all epochs), for the messages.
+    A NaN or infinite loss, or a step that makes a parameter non-finite, raises
+    :class:`DivergenceError`. ``epoch`` is (this epoch from 1, all epochs), for the messages.
     """
-    batch_losses: list[tuple[float, int]] = []
+    X, y = data
+    arrays = isinstance(X, np.ndarray)
+    weighted: list[tuple[float, int]] = []
     preds: list[Any] = []
     targets: list[Any] = []
     for idx in batches:
-        xb = [X[i] for i in idx]
-        yb = [y[i] for i in idx]
-        optimizer.zero_grad()
+        if idx is None:
+            xb, yb = X, y
+        elif arrays:
+            xb, yb = X[idx], y[idx]
+        else:
+            xb, yb = [X[i] for i in idx], [y[i] for i in idx]
         try:
-            value, batch_preds = run(xb, yb)
+            value, batch_preds = run.loss(xb, yb)
         except OverflowError as err:
-            raise _diverged("loss overflowed", epoch, optimizer, math.inf) from err
+            raise _diverged("loss overflowed", epoch, run, math.inf) from err
         if not math.isfinite(value):
-            raise _diverged(f"loss became {value}", epoch, optimizer, value)
-        saved[:] = [p.data for p in params]
-        optimizer.step()
-        if not all(map(math.isfinite, [p.data for p in params])):
-            raise _diverged("parameters became NaN or infinite", epoch, optimizer, value)
-        batch_losses.append((value, len(idx)))
-        preds += batch_preds
-        targets += yb
-    if len(batch_losses) == 1:  # full batch: the loss itself, not loss * n / n
-        return batch_losses[0][0], preds, targets
-    return math.fsum(v * k for v, k in batch_losses) / len(X), preds, targets
+            raise _diverged(f"loss became {value}", epoch, run, value)
+        try:
+            run.step()
+        except NotFinite:
+            raise _diverged("parameters became NaN or infinite", epoch, run, value) from None
+        weighted.append((value, len(yb)))
+        preds.append(batch_preds)
+        targets.append(yb)
+    if len(weighted) == 1:  # full batch: the loss itself, not loss * n / n
+        return weighted[0][0], preds[0], targets[0]
+    value = math.fsum(v * k for v, k in weighted) / len(y)
+    if arrays:
+        return value, np.concatenate(preds) if preds[0] is not None else [], np.concatenate(targets)
+    return value, [p for b in preds for p in b], [t for b in targets for t in b]
 
 
 def _diverged(
-    what: str, epoch: tuple[int, int], optimizer: Optimizer, value: float
+    what: str, epoch: tuple[int, int], run: Eager | Compiled, value: float
 ) -> DivergenceError:
     return DivergenceError(
         f"fit: {what} at epoch {epoch[0]} of {epoch[1]}; the model keeps its last finite "
-        f"parameters; try a smaller learning rate (lr was {optimizer.lr!r})",
+        f"parameters; try a smaller learning rate (lr was {run.params.opt.lr!r})",
         epoch[0],
         value,
     )
-
-
-def _runner(
-    model: Module,
-    loss: Callable[[Any, Any], Value],
-    params: list[Value],
-    l2: float,
-    *,
-    compiled: bool,
-    with_preds: bool,
-) -> Run:
-    """``run(xb, yb) -> (loss, predictions)`` that also leaves the gradients in ``.grad``:
-    eagerly (a graph per batch), or by replaying one ``autograd.compile`` program per shape."""
-
-    def objective(xb: Sequence[Any], yb: Sequence[Any]) -> tuple[Value, list[Any]]:
-        preds = [model(row) for row in xb]
-        total = loss(preds, yb)
-        if not isinstance(total, Value):
-            raise TypeError(f"fit: loss must return a Value, got {type(total).__name__}")
-        if l2:
-            total = total + l2_penalty(params, l2)
-        return total, preds
-
-    def run_eager(xb: list[Any], yb: list[Any]) -> tuple[float, list[Any]]:
-        total, preds = objective(xb, yb)
-        value = total.data
-        if math.isfinite(value):
-            total.backward()
-        return value, [_data(p) for p in preds]
-
-    checked: list[bool] = []
-
-    def run_compiled(xb: list[Any], yb: list[Any]) -> tuple[float, list[Any]]:
-        prog, traced = _program(model, loss, params, l2, xb[0], yb[0], objective)
-        value = float(prog(np.asarray(xb, dtype=float), np.asarray(yb, dtype=float)))
-        if not checked:  # once per fit: the program replays the mean of per-sample losses
-            checked.append(True)
-            with autograd.no_grad():
-                eager = objective(xb, yb)[0].data
-            if not math.isclose(value, eager, rel_tol=1e-9, abs_tol=1e-12):
-                raise ValueError(
-                    f"fit(compile=True): the loss of a batch ({eager!r}) is not the mean of its "
-                    f"per-sample losses ({value!r}), which the compiled replay computes; "
-                    "use compile=False for this loss"
-                )
-        preds = prog.read(traced[0]) if with_preds else []
-        if math.isfinite(value):
-            prog.backward()
-        return value, preds
-
-    return run_compiled if compiled else run_eager
-
-
-def _program(
-    model: Module,
-    loss: Callable[[Any, Any], Value],
-    params: list[Value],
-    l2: float,
-    x: Any,
-    t: Any,
-    objective: Callable[[Sequence[Any], Sequence[Any]], tuple[Value, list[Any]]],
-) -> tuple[Any, list[Any]]:
-    """The per-sample program of ``loss`` on ``model`` (one sample traced, any batch replayed),
-    kept on the model between ``fit`` calls; it is traced again when the model's parameters
-    are no longer the same Values (a layer added or replaced) or the loss, l2 or shapes change.
-    """
-    cache = model.__dict__.setdefault("_programs", ProgramCache())
-    key = (loss, l2, _shape(x), _shape(t))
-
-    def build() -> tuple[Any, list[Any]]:
-        traced: list[Any] = []
-
-        def fn(xv: Any, tv: Any) -> Value:
-            total, preds = objective([xv], [tv])
-            traced.append(preds[0])
-            return total
-
-        return compile_graph(fn, x, t, batch=True), traced
-
-    return cache.get(key, params, build)
-
-
-def _restore(params: list[Value], saved: list[float]) -> None:
-    for p, d in zip(params, saved):
-        p.data = d
-
-
-class _NoBar:
-    def set_postfix(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-    def update(self, n: int) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-class _Lines:
-    """Progress for a log file or a pipe: one plain line every ``every`` epochs and one for the
-    last epoch, instead of a bar's carriage-return frames."""
-
-    def __init__(self, epochs: int, stream: Any) -> None:
-        self.epochs = epochs
-        self.every = max(1, math.ceil(epochs / PROGRESS_LINES))
-        self.stream = stream
-        self.done = 0
-        self.shown: dict[str, str] = {}
-
-    def set_postfix(self, shown: dict[str, str], refresh: bool = False) -> None:
-        self.shown = shown
-
-    def update(self, n: int) -> None:
-        self.done += n
-        if self.done % self.every == 0 or self.done == self.epochs:
-            values = " ".join(f"{k}={v}" for k, v in self.shown.items())
-            print(f"fit: epoch {self.done}/{self.epochs} {values}", file=self.stream, flush=True)
-
-    def close(self) -> None:
-        pass
-
-
-PROGRESS_LINES = 10  # about this many lines per run when stderr is not a terminal
-
-
-def _progress(epochs: int, progress: bool) -> Any:
-    """A tqdm bar (a widget in Jupyter) when someone watches; plain lines in a log."""
-    if not progress:
-        return _NoBar()
-    import sys
-
-    from tqdm import auto
-
-    # In Jupyter tqdm.auto's class derives from tqdm.notebook's widget bar (stderr is no tty).
-    notebook = any(c.__module__ == "tqdm.notebook" for c in auto.tqdm.__mro__)
-    stream = sys.stderr
-    if notebook or (stream is not None and stream.isatty()):
-        return auto.tqdm(total=epochs, desc="fit", unit="epoch")
-    return _Lines(epochs, stream)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 import nn
@@ -211,13 +212,83 @@ def test_a_failing_step_changes_nothing(make):
     for p in ps:
         p.grad = 1.0
     opt.step()
-    state = {k: list(v) if isinstance(v, list) else v for k, v in vars(opt).items()}
-    state.pop("params")
+    state = {k: v.tolist() if hasattr(v, "tolist") else v for k, v in opt.state().items()}
     before = [p.data for p in ps]
     ps[2].grad = None  # the last parameter's update cannot be computed
     with pytest.raises(TypeError):
         opt.step()
     assert [p.data for p in ps] == before
-    after = {k: list(v) if isinstance(v, list) else v for k, v in vars(opt).items()}
-    after.pop("params")
-    assert after == state
+    after = {k: v.tolist() if hasattr(v, "tolist") else v for k, v in opt.state().items()}
+    assert after == state and state
+
+
+# -- the state is guarded: no parameter silently left out, no state that cannot step ---------
+
+
+def test_params_are_fixed_at_construction():
+    ps = [Value(1.0), Value(2.0)]
+    opt = nn.Adam(ps, lr=0.1)
+    assert opt.params == tuple(ps)
+    with pytest.raises(AttributeError):
+        opt.params.append(Value(3.0))  # a tuple: nothing can be added and then ignored
+    for new in ([ps[0], ps[0]], [Value(3.0)], ps):
+        with pytest.raises(AttributeError, match="Adam: params cannot be replaced") as e:
+            opt.params = new
+        assert "\n" not in str(e.value)
+    assert opt.params == tuple(ps)
+
+
+@pytest.mark.parametrize(
+    ("make", "name", "bad", "match"),
+    [
+        (lambda ps: nn.Adam(ps), "t", -1, "Adam: t must be an int >= 0, got -1"),
+        (lambda ps: nn.Adam(ps), "t", 1.5, "Adam: t must be an int >= 0"),
+        (lambda ps: nn.Adam(ps), "m", [0.0], r"Adam: m must hold 2 numbers \(one per parameter\)"),
+        (lambda ps: nn.Adam(ps), "v", [0.0, float("nan")], "Adam: v must be finite numbers"),
+        (lambda ps: nn.SGD(ps, lr=0.1, momentum=0.9), "velocity", "ab", "SGD: velocity must"),
+        (lambda ps: nn.RMSProp(ps), "square_avg", [1.0, 2.0, 3.0], "must hold 2 numbers"),
+        (lambda ps: nn.AdaGrad(ps), "sum_sq", None, "AdaGrad: sum_sq must"),
+    ],
+)
+def test_state_assigned_later_is_checked(make, name, bad, match):
+    opt = make([Value(1.0), Value(2.0)])
+    before = opt.state()
+    with pytest.raises(ValueError, match=match) as e:
+        setattr(opt, name, bad)
+    assert "\n" not in str(e.value)
+    assert {k: np.asarray(v).tolist() for k, v in opt.state().items()} == {
+        k: np.asarray(v).tolist() for k, v in before.items()
+    }
+    good = 3 if name == "t" else [0.5, 0.25]
+    setattr(opt, name, good)  # a good value is taken
+    assert np.asarray(getattr(opt, name)).tolist() == good
+
+
+@pytest.mark.parametrize("name", ["SGD", "Momentum", "AdaGrad", "RMSProp", "Adam"])
+def test_update_on_arrays_is_step_on_values(name):
+    make = {
+        "SGD": lambda ps: nn.SGD(ps, lr=0.1),
+        "Momentum": lambda ps: nn.SGD(ps, lr=0.1, momentum=0.9),
+        "AdaGrad": lambda ps: nn.AdaGrad(ps, lr=0.1),
+        "RMSProp": lambda ps: nn.RMSProp(ps, lr=0.01, momentum=0.5),
+        "Adam": lambda ps: nn.Adam(ps, lr=0.1),
+    }[name]
+    ps = [Value(x) for x in START]
+    opt, twin = make(ps), make([Value(x) for x in START])
+    theta = np.array(START)
+    for g in GRADS:
+        for p, gi in zip(ps, g):
+            p.grad = gi
+        opt.step()
+        theta = twin.update(theta, np.array(g))
+        assert theta.tolist() == [p.data for p in ps]  # the same floats, bit for bit
+    assert {k: np.asarray(v).tolist() for k, v in opt.state().items()} == {
+        k: np.asarray(v).tolist() for k, v in twin.state().items()
+    }
+
+
+def test_a_grad_that_is_not_a_number_is_refused_in_one_line():
+    ps = [Value(1.0), Value(2.0)]
+    ps[1].grad = None
+    with pytest.raises(TypeError, match="SGD: parameter 1 has .grad None, not a number"):
+        nn.SGD(ps, lr=0.1).step()

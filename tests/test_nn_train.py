@@ -328,16 +328,16 @@ def test_compiled_fit_gives_the_same_losses(loss, make_data, nouts, batch_size, 
 
 
 def test_compiled_fit_traces_one_sample_once_per_model_and_again_when_it_changes(monkeypatch):
-    import nn.training
+    import nn.runs
 
-    real = nn.training.compile_graph
+    real = nn.runs.compile_graph
     traced = []
 
     def counting(fn, x, t, **kwargs):
         traced.append((len(x), kwargs))
         return real(fn, x, t, **kwargs)
 
-    monkeypatch.setattr(nn.training, "compile_graph", counting)
+    monkeypatch.setattr(nn.runs, "compile_graph", counting)
     X, y = data.make_xor(20, seed=5, labels="pm1")
     model = nn.MLP(2, [4, 1], seed=0)
 
