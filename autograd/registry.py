@@ -260,7 +260,7 @@ def sum(values: Iterable[Value | float]) -> Value:  # noqa: A001 - mirrors built
 def affine(bias: Value, weights: Iterable[Value], inputs: Iterable[Value | float]) -> Value:
     """One node for ``bias + w0*x0 + w1*x1 + ...`` summed left to right (a neuron's sum); its
     inputs are (bias, w0, ..., x0, ...)."""
-    ws = weights if isinstance(weights, list | tuple) else list(weights)
+    ws = weights if weights.__class__ is list or weights.__class__ is tuple else list(weights)
     flat = (bias, *ws, *inputs)
     if len(flat) != 2 * len(ws) + 1:
         raise ValueError(f"affine: {len(ws)} weights but {len(flat) - 1 - len(ws)} inputs")
