@@ -29,6 +29,7 @@ from viz.draw import MissingDotWarning, as_root, digraph, stacked_inputs
 from viz.expr import one_line
 from viz.names import clean
 from viz.page import PAGE
+from viz.rules import rule_scripts
 from viz.steps import edge_labels, edge_roles, page_data, texts_at_start, widths
 from viz.trace import Trace, expression_text, page_title, trace
 
@@ -318,6 +319,9 @@ class Stepper:
                 f"stepper: graphviz's dot failed: {one_line(detail or str(err), 200)}"
             ) from None
         data = page_data(self.trace, self.ids)
+        graph = data["graph"]
+        used = [op for op, ins in zip(graph["op"], graph["in"]) if ins]
+        rules, graph["off"] = rule_scripts(used)
         data["views"] = views[: len(svgs)] if svgs else []
         data["view"] = 1 if self.collapsed and len(svgs) > 1 else 0
         data["rankdir"] = self.rankdir
@@ -346,12 +350,13 @@ class Stepper:
             "views": view_html,
             "viewbuttons": buttons,
             "data": _json(data),
+            "rules": rules,
             "last": str(self.total),
             "lit": HIGHLIGHT,
             "litedge": HIGHLIGHT_EDGE,
         }
         return re.sub(
-            r"\{(title|legend|note|views|viewbuttons|data|last|lit|litedge)\}",
+            r"\{(title|legend|note|views|viewbuttons|data|rules|last|lit|litedge)\}",
             lambda m: fill[m.group(1)],
             PAGE,
         )
