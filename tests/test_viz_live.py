@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import shutil
 
 import pytest
@@ -298,7 +299,9 @@ def test_the_panel_changes_nudges_and_steps(browser, pages):
     text = browser.find_element("id", "lab-out").text
     assert "one-sided" in text and "central" in text and "backward" in text
     browser.find_element("id", "sgd").click()
-    assert "Step 1 (lr 0.05)" in browser.find_element("id", "lab-out").text
+    assert re.fullmatch(
+        r"Step 1 \(lr 0.05\): out [0-9.]+ → [0-9.]+", browser.find_element("id", "loss").text
+    )
     browser.find_element("id", "reset").click()
     assert browser.execute_script(READ)["x0"][0] == -1.0
 

@@ -21,10 +21,13 @@ LAB_HTML = """<section id="lab" aria-label="change a number">
 <div class="lab-row"><label for="h">Nudge it by h =</label>
 <input id="h" type="text" inputmode="decimal" spellcheck="false" autocomplete="off"
  value="0.0001"> <button id="nudge" type="button">Nudge</button></div>
-<div class="lab-row" id="sgd-row" hidden><label for="lr">Step every parameter, lr =</label>
+<div class="lab-row" id="sgd-row" hidden><label for="lr">Gradient step, lr =</label>
 <input id="lr" type="text" inputmode="decimal" spellcheck="false" autocomplete="off"
- value="0.05"> <button id="sgd" type="button" title="p = p - lr * dp">Step</button>
-<span id="curve" role="img" hidden></span></div>
+ value="0.05"> <button id="sgd" type="button"
+ title="every parameter p becomes p - lr * dp; then forward and backward again">Step</button>
+</div>
+<div class="lab-row" id="loss-row" hidden><span id="curve" role="img"></span>
+<span id="loss"></span></div>
 <div id="lab-out" aria-live="polite"></div>
 <p id="lab-note" hidden></p>
 </section>"""
@@ -37,13 +40,13 @@ LAB_CSS = """
 .lab-row { display: flex; flex-wrap: wrap; align-items: center; gap: 0.25em 0.45em;
   margin: 0.15em 0; }
 .lab-row[hidden] { display: none; }
-#lab input[type=text] { font: inherit; width: 7.5em; padding: 0.1em 0.3em; min-width: 0; }
-#lab select { font: inherit; max-width: 11em; min-width: 0; }
+#lab input[type=text] { font: inherit; width: 5.6em; padding: 0.1em 0.3em; min-width: 0; }
+#lab select { font: inherit; max-width: 7em; min-width: 0; }
 #lab .quiet { color: #555; }
 #curve { flex: 0 0 auto; }
 #lab-out { margin: 0.2em 0 0; line-height: 1.3; overflow-wrap: anywhere; }
 #lab-out p { margin: 0.2em 0; }
-#lab-out .error, #lab-note { color: #b00020; font-weight: bold; }
+#lab-out .error, #explain .error { color: #b00020; font-weight: bold; }
 #lab-note { margin: 0.2em 0; font-weight: normal; color: #8a4b00; }
 #lab-out table { border-collapse: collapse; }
 #lab-out td { padding: 0 0.6em 0 0; vertical-align: baseline; }
@@ -197,6 +200,14 @@ LAB = r"""
       "Change the number back, or Reset.";
     explain.replaceChildren(p1, p2);
     say([["error", message]]);
+    if (at >= 0) {  // the refused box in view, with its inputs when they fit
+      var own = ownerOf(active, at), region = [$(own)];
+      region.core = [$(own), $(own + "_op")];
+      G.in[G.node[at]].forEach(function (k) {
+        if (G.box[k] >= 0) region.push($(ownerOf(active, G.box[k])));
+      });
+      if (region[0]) aim(region, true);
+    }
   }
   function install(page, st) {
     state = st;
@@ -228,6 +239,7 @@ LAB = r"""
   function reset() {
     values = START.data.slice();
     losses = [];
+    $("loss").textContent = "";
     stepsTaken = 0;
     install(ORIGINAL, START);
     refresh();
@@ -256,6 +268,7 @@ LAB = r"""
     if (!isFinite(x)) throw new Error(pyrepr(x) + " is not a finite number");
     ns.forEach(function (n) { values[n] = x; });
     losses = [];
+    $("loss").textContent = "";
     stepsTaken = 0;
     return recompute();
   }
@@ -286,20 +299,20 @@ LAB = r"""
              slope: (up - fx) / h, central: (up - down) / (2 * h), grad: g };
   }
   function showNudge(n, r) {
-    var f = boxes[data.top][0], x = leafName(n), d = "d" + f + "/d" + x;
+    // the notes' lesson on the page's own graph: f(x + h) by the forward pass alone, the
+    // one-sided and central differences, and the gradient backward gave
+    var f = boxes[data.top][0], x = leafName(n) === "x" ? "x" : "x = " + leafName(n);
     var rows = [
-      [f + "(" + x + ")", fmtp(r.fx, 10)],
-      [f + "(" + x + " + h)", fmtp(r.up, 10)],
-      ["\u0394 = " + f + "(" + x + " + h) \u2212 " + f + "(" + x + ")", fmtp(r.delta, 10)],
+      ["f(x + h)", fmtp(r.up, 10)],
+      ["\u0394 = f(x + h) \u2212 f(x)", fmtp(r.delta, 10)],
       ["\u0394 / h, one-sided", fmtp(r.slope, 10)],
-      ["(" + f + "(" + x + " + h) \u2212 " + f + "(" + x + " \u2212 h)) / 2h, central",
-       fmtp(r.central, 10)],
-      [d + ", from backward", fmtp(r.grad, 10)],
+      ["(f(x + h) \u2212 f(x \u2212 h)) / 2h", fmtp(r.central, 10)],
+      ["df/dx from backward", fmtp(r.grad, 10)],
       ["one-sided \u2212 backward", fmtp(r.slope - r.grad, 3)],
       ["central \u2212 backward", fmtp(r.central - r.grad, 3)]
     ];
-    say([["p", "Nudge " + x + " = " + fmtp(r.x, 10) + " by h = " + fmtp(r.h, 6) + ":"],
-         ["table", rows]]);
+    say([["p", "f = " + f + " as a function of " + x + " = " + fmtp(r.x, 10) + ", h = " +
+          fmtp(r.h, 6) + ":"], ["table", rows]]);
   }
 
   // -- a gradient step on every parameter ------------------------------------------------------
@@ -314,9 +327,9 @@ LAB = r"""
     var err = recompute();
     if (err) throw new Error(err);
     losses.push(state.data[G.root]);
-    var name = boxes[data.top][0];
-    say([["p", "Step " + stepsTaken + " (lr " + fmt(lr) + "): " + name + " " + fmt(before) +
-          " \u2192 " + fmt(state.data[G.root])]]);
+    $("loss").textContent = "Step " + stepsTaken + " (lr " + fmt(lr) + "): " +
+      boxes[data.top][0] + " " + fmt(before) + " \u2192 " + fmt(state.data[G.root]);
+    say([]);
     curve();
     return state.data[G.root];
   }
@@ -325,7 +338,7 @@ LAB = r"""
     // the loss after each step, a small line beside the Step button (made here, so the page's
     // markup keeps one picture)
     var box = $("curve"), ys = losses.filter(isFinite);
-    box.hidden = ys.length < 2;
+    $("loss-row").hidden = ys.length < 2;
     if (ys.length < 2) return;
     if (!box.firstChild) {
       var s = document.createElementNS(SVGNS, "svg");
@@ -505,6 +518,7 @@ LAB = r"""
       return true;
     };
     onPlace = place_;
+    onShow = function () { if (!failure) say([]); };  // a step clears the last message
     leafSelect.addEventListener("change", function () { field.value = pyrepr(values[picked()]); });
     field.addEventListener("change", function () { commit(picked(), field.value); });
     $("reset").addEventListener("click", reset);

@@ -29,8 +29,8 @@ STEPPER = r"""
   var cam = { s: 1, x: 0, y: 0 }, chosen = 0, dpr0 = window.devicePixelRatio || 1;
   var dressed = [];
   // set by the lab: frozen while a number is outside an op's domain (no stepping), onClick
-  // for a click on the picture, onPlace when the camera moves
-  var frozen = false, onClick = null, onPlace = null;
+  // for a click on the picture, onPlace when the camera moves, onShow when one steps
+  var frozen = false, onClick = null, onPlace = null, onShow = null;
 
   // -- words, as viz.notation writes them (numbers: fmt, from the replay) ---------------------
   function paren(t) { return t.charAt(0) === "-" ? "(" + t + ")" : t; }
@@ -359,6 +359,7 @@ STEPPER = r"""
     next.disabled = n === last;
     render(how === "glide");
     if (how !== "load") setHash();
+    if (how !== "load" && onShow) onShow();
   }
   function useView(k, target) {
     active = Math.max(0, Math.min(views.length - 1, k));
