@@ -16,19 +16,25 @@ from viz_browser import open_browser
 NOTEBOOK = Path(__file__).resolve().parents[1] / "examples" / "lesson.ipynb"
 
 
+def _missing(what: str) -> None:
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"CI must run the notebook, but {what}")
+    pytest.skip(what)
+
+
 def _need(name: str):  # noqa: ANN202
     try:
         return importlib.import_module(name)
     except ImportError:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(
-                f"CI must run the notebook, but {name} is missing (pip install -e '.[dev]')"
-            )
-        pytest.skip(f"{name} is needed to run the notebook (pip install -e '.[dev]')")
+        _missing(f"{name} is missing (pip install -e '.[dev]')")
 
 
 @pytest.fixture(scope="module")
-def outputs(dot, tmp_path_factory):
+def outputs(tmp_path_factory):
+    import shutil
+
+    if shutil.which("dot") is None:
+        _missing("graphviz's dot is missing (apt-get install graphviz)")
     nbformat = _need("nbformat")
     nbclient = _need("nbclient")
     nb = nbformat.read(NOTEBOOK, as_version=4)
