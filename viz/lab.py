@@ -100,7 +100,8 @@ LAB = r"""
         var ds = r.partials[n], want = START.partials[n];
         if (!close(r.data[n], values[n]) || ds.length !== want.length ||
             ds.some(function (d, j) { return !close(d, want[j]); })) {
-          return ["op '" + G.op[n] + "': its browser rules disagree with the engine at " + at];
+          return ["op '" + G.op[n] + "': the browser rules do not give the page's numbers at " +
+                  at];
         }
       }
     } catch (e) {

@@ -189,6 +189,11 @@ class Stepper:
     with more than :data:`COLLAPSE_ABOVE` boxes opens with each parameter group (neuron)
     collapsed. ``trace`` (from :func:`viz.trace.trace`) reuses a trace already made.
 
+    Any number the graph starts from can be changed in the page (click it, or pick it in the
+    panel): every value and gradient is computed again in the browser by the op rows'
+    browser rules (:mod:`viz.lab`), a number can be nudged by h, and with ``params`` a
+    gradient step taken; ``window.stepgrad`` does the same for tests and tools.
+
     >>> x, y, z = Value(-2.0, "x"), Value(5.0, "y"), Value(-4.0, "z")
     >>> s = Stepper((x + y) * z)
     >>> s.title, s.total
@@ -400,8 +405,10 @@ def stepper_html(
     and a slider step; ``?`` lists every key; ``f`` toggles fullscreen. The camera follows
     the step at a size the back row can read and re-fits when the window changes; ``0`` or
     Fit shows the whole picture. ``#step=N`` in the URL opens step N and stepping keeps it up
-    to date. When ``dot`` is missing the page is still written with every step's arithmetic
-    and a note on installing graphviz (and a :class:`MissingDotWarning`). Touches no ``.grad``.
+    to date. Any leaf can be changed in the page, nudged by h, and with ``params`` the
+    parameters stepped against their gradients, all recomputed in the browser. When ``dot``
+    is missing the page is still written with every step's arithmetic and a note on
+    installing graphviz (and a :class:`MissingDotWarning`). Touches no ``.grad``.
     """
     return Stepper(root, params=params, title=title, constants=constants, rankdir=rankdir).save(
         path
