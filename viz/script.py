@@ -173,6 +173,11 @@ STEPPER = r"""
         dressed.push([t, "text", null]);
         t.textContent = flowText(f);
         dress(t, "class", "flow");
+        var room = Number(t.dataset.room || 0);
+        if (room && t.textContent.length > room) {  // longer than the layout left: narrower
+          dress(t, "textLength", (6.1 * room).toFixed(1));
+          dress(t, "lengthAdjust", "spacingAndGlyphs");
+        }
         region.core.push(t);
       }
       dress($(views[k].prefix + "v" + f[1] + "-2"), "class", "got");

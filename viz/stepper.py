@@ -82,10 +82,11 @@ def _points(text: str) -> list[tuple[float, float]]:
     return [tuple(map(float, p.split(",")[:2])) for p in text.split()]  # type: ignore[misc]
 
 
-def _mark_edge(g: ET.Element, roles: Mapping[str, str]) -> None:
+def _mark_edge(g: ET.Element, roles: Mapping[str, str], rooms: Mapping[str, str]) -> None:
     """Tell an edge's two arrowheads apart (class ``head`` at the head, ``tail`` at the tail,
-    so the script shows the one the value flows to) and give its label the id ``{edge}-t``
-    and, as ``data-role``, what it says on forward steps (its input's role, or nothing)."""
+    so the script shows the one the value flows to) and give its label the id ``{edge}-t``,
+    as ``data-role`` what it says on forward steps (its input's role, or nothing) and as
+    ``data-room`` how many characters the layout left it (``rooms``)."""
     path = g.find(_Q + "path")
     if path is None:
         return
@@ -104,6 +105,7 @@ def _mark_edge(g: ET.Element, roles: Mapping[str, str]) -> None:
         label.set("id", g.get("id", "") + "-t")
         role = roles.get(g.get("id", ""), "")
         label.set("data-role", role)
+        label.set("data-room", str(len(rooms.get(g.get("id", ""), ""))))
         label.text = role
 
 
@@ -112,6 +114,7 @@ def _svg(
     cells: Mapping[str, Sequence[str]],
     rows: Mapping[str, Sequence[str]],
     roles: Mapping[str, str],
+    rooms: Mapping[str, str],
 ) -> str:
     """Lay the picture out once and mark it up for the script: the texts of box ``b`` (a key
     of ``cells``) are centred in their cells and given the ids ``cells[b]`` in order (``v3-1``
@@ -124,7 +127,7 @@ def _svg(
     for g in tree.iter(_Q + "g"):
         gid = g.get("id", "")
         if g.get("class") == "edge":
-            _mark_edge(g, roles)
+            _mark_edge(g, roles, rooms)
             continue
         if g.get("class") != "node" or gid not in cells:
             continue
@@ -307,7 +310,8 @@ class Stepper:
         note = ""
         try:
             roles = edge_roles(self.trace, self.ids)
-            svgs = [_svg(pic, cells, rows, roles) for pic, cells, rows in pictures]
+            rooms = edge_labels(self.trace, self.ids)
+            svgs = [_svg(pic, cells, rows, roles, rooms) for pic, cells, rows in pictures]
         except graphviz.ExecutableNotFound:
             warnings.warn(
                 f"graphviz's `dot` was not found, so the stepper has no picture: {INSTALL_HINT}",

@@ -32,6 +32,7 @@ __all__ = [
 UNKNOWN = "?"  # shown for a value or gradient that is not yet computed
 SO_FAR = " so far"  # after a gradient that is still a partial sum
 ROOM = 12  # characters of the longest number fmt writes, -1.23457e-05
+FLOW_ROOM = "× (-0.123457) = -0.123457"  # the room every edge keeps for what it carries
 
 
 def _operand(number: str) -> str:
@@ -89,13 +90,15 @@ def widths(t: Trace) -> dict[Value, int]:
 
 
 def edge_labels(t: Trace, ids: dict[Value, int]) -> dict[str, str]:
-    """Room for what each input edge will carry: its longest flow text, by edge id."""
+    """Room for what each input edge will carry: its longest flow text, by edge id, and at
+    least :data:`FLOW_ROOM`'s, so that what a page recomputes when a number changes fits
+    too (a longer one is drawn narrower, see :mod:`viz.script`)."""
     out: dict[str, str] = {}
     for step, flows in zip(t.steps, t.flows):
         box = f"v{ids[step.node]}"
         for f in flows:
             key = f"{box}_e{f.index}"
-            text = flow_text(f)
+            text = max(flow_text(f), FLOW_ROOM, key=len)
             if len(text) > len(out.get(key, "")):
                 out[key] = text
     for key, role in edge_roles(t, ids).items():
