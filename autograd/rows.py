@@ -198,6 +198,33 @@ _JS_PYFLOORDIV = """function pyfloordiv(a, b) {
   var q = a / b;
   return q < 0 || Object.is(q, -0) ? -0 : 0;
 }"""
+# math.hypot as CPython computes it (correctly rounded but for rare cases; JavaScript's
+# Math.hypot is off by up to 2 ulps): the squares summed in double-double arithmetic, scaled by a
+# power of two away from overflow and underflow, then sqrt with one Newton correction.
+_JS_PYHYPOT = """function pyhypot(x, y) {
+  x = Math.abs(x);
+  y = Math.abs(y);
+  if (x === Infinity || y === Infinity) return Infinity;
+  if (x !== x || y !== y) return NaN;
+  var m = Math.max(x, y), scale = 1;
+  if (m === 0) return 0;
+  if (m > 1e150) scale = Math.pow(2, -600);
+  else if (m < 1e-150) scale = Math.pow(2, 600);
+  var a = x * scale, b = y * scale;
+  function split(v) {
+    var c = 134217729 * v, hi = c - (c - v);
+    return [hi, v - hi];
+  }
+  function square(v) {
+    var p = v * v, s = split(v);
+    return [p, ((s[0] * s[0] - p) + 2 * s[0] * s[1]) + s[1] * s[1]];
+  }
+  var sa = square(a), sb = square(b), s = sa[0] + sb[0], t = s - sa[0];
+  var lo = (sa[0] - (s - t)) + (sb[0] - t) + sa[1] + sb[1];
+  var h = Math.sqrt(s + lo), hh = square(h);
+  h += ((s - hh[0]) + (lo - hh[1])) / (2 * h);
+  return h / scale;
+}"""
 # JavaScript has no erf. |x| < 2.5: 2/sqrt(pi) times the Maclaurin series
 # sum (-1)^n x^(2n+1) / (n! (2n+1)), summed in double-double arithmetic (each number a pair of
 # floats, hi + lo) so that the series' cancellation costs no digits; beyond, 1 - erfc(x) with
@@ -446,7 +473,7 @@ add_row(Op("hypot", 2, lambda xs, a: math.hypot(xs[0], xs[1]),
            limits=(Limit(lambda xs, a: (xs[0] != 0) | (xs[1] != 0),
                          "derivative is undefined at (0, 0)", js="{0} !== 0 || {1} !== 0"),),
            local=("{0} / {out}", "{1} / {out}"), method=True, ufuncs=("hypot",),
-           js=("Math.hypot({0}, {1})", "{0} / {out}", "{1} / {out}"),
+           js=("pyhypot({0}, {1})", "{0} / {out}", "{1} / {out}"), jslib=(_JS_PYHYPOT,),
            bounds=(0.1, 5.0)))  # fmt: skip
 
 # -- trigonometric and hyperbolic -----------------------------------------------------------------
@@ -509,9 +536,9 @@ add_row(Op("atan2", 2, lambda xs, a: math.atan2(xs[0], xs[1]),
            local=("{1} / ({0}**2 + {1}**2)", "-{0} / ({0}**2 + {1}**2)"), roles=("y", "x"),
            method=True, ufuncs=("arctan2",), kinks=_atan2_cut, bounds=(0.1, 5.0),
            js=("Math.atan2({0}, {1})",
-               "pyover(pyover({1}, Math.hypot({0}, {1})), Math.hypot({0}, {1}))",
-               "pyover(pyover(-{0}, Math.hypot({0}, {1})), Math.hypot({0}, {1}))"),
-           jslib=(_JS_PYOVER,)))  # fmt: skip
+               "pyover(pyover({1}, pyhypot({0}, {1})), pyhypot({0}, {1}))",
+               "pyover(pyover(-{0}, pyhypot({0}, {1})), pyhypot({0}, {1}))"),
+           jslib=(_JS_PYOVER, _JS_PYHYPOT)))  # fmt: skip
 
 
 def _atan2_partials(xs: tuple[Number, ...]) -> tuple[Number, Number]:
@@ -534,7 +561,8 @@ add_row(Op("tanh", 1, lambda xs, a: math.tanh(xs[0]), lambda o, xs, a: (1.0 - o 
 add_row(Op("asinh", 1, lambda xs, a: math.asinh(xs[0]),
            lambda o, xs, a: (1.0 / _hypot(1.0, xs[0]),), lambda xs, a: np.arcsinh(xs[0]),
            "inverse hyperbolic sine of a", local=("1 / sqrt(1 + {0}**2)",), method=True,
-           ufuncs=("arcsinh",), js=("Math.asinh({0})", "1 / Math.hypot(1, {0})")))  # fmt: skip
+           ufuncs=("arcsinh",), js=("Math.asinh({0})", "1 / pyhypot(1, {0})"),
+           jslib=(_JS_PYHYPOT,)))  # fmt: skip
 add_row(Op("acosh", 1, lambda xs, a: math.acosh(xs[0]),
            lambda o, xs, a: (1.0 / ((xs[0] - 1.0) ** 0.5 * (xs[0] + 1.0) ** 0.5),),
            lambda xs, a: np.arccosh(xs[0]), "inverse hyperbolic cosine of a, for a > 1",

@@ -28,7 +28,7 @@ from viz.replay import REPLAY
 from viz.rules import rule_scripts
 
 ULPS = 4  # "a few ulps": the most any row may differ by
-DRAWN = 60  # points drawn inside the bounds, per row and constant
+DRAWN = 200  # points drawn inside the bounds, per row and constant
 
 PROBE = """
 function decode(s) {
@@ -214,3 +214,65 @@ def test_numbers_are_read_as_float_reads_them(browser, rules_page):
             assert kind == "err", (text, value)
         else:
             assert (kind, value) == ("ok", repr(want)), text
+
+
+# -- the rows' rules as page script (no browser) ------------------------------------------------
+
+
+def _cube(**fields):
+    import numpy as np
+
+    from autograd import Op
+
+    return Op("cube_js", 1, lambda xs, a: xs[0] ** 3, lambda o, xs, a: (3 * xs[0] ** 2,),
+              lambda xs, a: np.power(xs[0], 3), "a cubed", **fields)  # fmt: skip
+
+
+def test_a_row_without_browser_rules_is_left_out_with_its_reason(toy_row):
+    from autograd import Limit
+
+    toy_row(_cube())
+    assert rule_scripts(["mul", "cube_js"])[1] == [
+        "op 'cube_js' has no browser rules (the js of its row)"
+    ]
+    scripts, reasons = rule_scripts(["mul", "nosuchop"])
+    assert reasons == ["op 'nosuchop' is not registered"] and '["mul"]' in scripts
+    import autograd
+
+    autograd.unregister("cube_js")
+    toy_row(_cube(js=("{0} * {0} * {0}", "3 * {0} * {0}"),
+                  limits=(Limit(lambda xs, a: xs[0] > 0, "input must be > 0"),)))  # fmt: skip
+    assert rule_scripts(["cube_js"])[1] == [
+        "op 'cube_js' has no browser rule for its limit 'input must be > 0'"
+    ]
+
+
+def test_rules_that_would_end_the_script_element_are_refused(toy_row):
+    toy_row(_cube(js=("{0} </script> {0}", "3")))
+    assert rule_scripts(["cube_js"]) == (
+        "",
+        ["op 'cube_js': its browser rules contain '</script' or '<!--'"],
+    )
+
+
+def test_a_helper_is_defined_once_and_never_two_ways(toy_row):
+    from autograd.rows import _JS_PYPOW
+
+    scripts, reasons = rule_scripts(["pow", "powv", "exp2"])
+    assert reasons == [] and scripts.count("function pypow(") == 1
+    toy_row(_cube(js=("pypow({0}, 3)", "3 * {0} * {0}"), jslib=("function pypow(a, b) { }",)))
+    scripts, reasons = rule_scripts(["pow", "cube_js"])
+    assert reasons == ["op 'pow' defines pypow() differently from op 'cube_js'"]
+    assert _JS_PYPOW not in scripts and "function pypow(a, b) { }" in scripts
+
+
+def test_a_jslib_entry_must_be_one_function(toy_row):
+    with pytest.raises(ValueError, match="each jslib entry must be one `function name"):
+        toy_row(_cube(js=("{0}", "1"), jslib=("var x = 1;",)))
+
+
+def test_the_filled_rules_name_their_operands():
+    scripts, _ = rule_scripts(["atan2", "clamp", "affine"])
+    assert "return (Math.atan2(X[0], X[1]));" in scripts
+    assert "function (X, arg, out, i)" in scripts  # n-ary partial: one rule for every input
+    assert "arg[0] <= arg[1]" in scripts  # clamp's limit on its (lo, hi)

@@ -88,25 +88,24 @@ def _why_not(name: str) -> str:
 def rule_scripts(names: Iterable[str]) -> tuple[str, list[str]]:
     """The ``<script>`` elements holding the browser rules of the rows ``names`` (and every
     function they call, each defined once), and a one-line reason for each row left out."""
-    defined: dict[str, str] = {}  # function name -> its definition
+    defined: dict[str, tuple[str, str]] = {}  # function name -> its definition, its row
     scripts: list[str] = []
     reasons: list[str] = []
     for name in sorted(set(names)):
         why = _why_not(name)
         op = OPS.get(name)
-        if not why and op is not None:
-            clash = [
-                f for f in op.jslib if (m := _FUNCTION.match(f)) and defined.get(m.group(1), f) != f
-            ]
-            if clash:
-                why = f"op {name!r} defines a browser function another row defines differently"
+        for f in op.jslib if op is not None and not why else ():
+            m = _FUNCTION.match(f)
+            other = defined.get(m.group(1)) if m else None
+            if m and other is not None and other[0] != f:
+                why = f"op {name!r} defines {m.group(1)}() differently from op {other[1]!r}"
         if why or op is None:
             reasons.append(why)
             continue
         for f in op.jslib:
             m = _FUNCTION.match(f)
             if m and m.group(1) not in defined:
-                defined[m.group(1)] = f
+                defined[m.group(1)] = (f, name)
                 scripts.append(f"<script>\n{f}\n</script>")
         scripts.append(f"<script>\n{_row_script(op)}\n</script>")
     return "\n".join(scripts), reasons
