@@ -1,11 +1,11 @@
 """The stepper's HTML page: one document holding the pictures (each laid out once), the steps
 and the graph as JSON, the op rows' browser rules (:mod:`viz.rules`), the lab's controls
-(:mod:`viz.lab`) and the script (:mod:`viz.script`) that changes texts, colours and the
+(:mod:`viz.panel`) and the script (:mod:`viz.script`) that changes texts, colours and the
 camera. Fields are ``{name}`` (see :mod:`viz.stepper`)."""
 
 from __future__ import annotations
 
-from viz.lab import LAB_CSS, LAB_HTML
+from viz.panel import PANEL_CSS, PANEL_HTML
 from viz.script import SCRIPT
 
 __all__ = ["PAGE"]
@@ -142,4 +142,4 @@ number in the expression); Enter recomputes every value and gradient</td></tr>
 </html>
 """
 
-PAGE = _HTML.replace("{script}", SCRIPT).replace("{lab}", LAB_HTML).replace("{labcss}", LAB_CSS)
+PAGE = _HTML.replace("{script}", SCRIPT).replace("{lab}", PANEL_HTML).replace("{labcss}", PANEL_CSS)

@@ -2,7 +2,8 @@
 presenter keys. It reads the JSON made by :func:`viz.steps.page_data` and writes each step's
 explanation from that data (names, words and the engine's numbers) as the Python notation
 does; the lab (:mod:`viz.lab`) replaces that data when a number changes. :data:`SCRIPT` is the
-whole page script: this, after the replay (:mod:`viz.replay`), before the lab. Hooks for
+whole page script: this, after the replay (:mod:`viz.replay`), before the lab and its panel
+(:mod:`viz.lab`, :mod:`viz.panel`). Hooks for
 tests and tools: ``document.body.dataset.step`` (the step on screen) and ``.current`` (the id
 of the SVG element drawing the current step's box), ``.moving`` while the camera glides;
 labels that show what an edge carries on a backward step have the class ``flow``."""
@@ -10,6 +11,7 @@ labels that show what an edge carries on a backward step have the class ``flow``
 from __future__ import annotations
 
 from viz.lab import LAB
+from viz.panel import PANEL
 from viz.replay import REPLAY
 
 __all__ = ["SCRIPT", "STEPPER"]
@@ -523,5 +525,6 @@ SCRIPT = (
     + REPLAY
     + STEPPER
     + LAB
+    + PANEL
     + "})();\n"
 )
