@@ -355,3 +355,42 @@ def test_the_command_and_jupyter_pages_are_editable(browser, tmp_path):
         assert browser.execute_script(READ)["out"] == [-5, 1]
     finally:
         browser.switch_to.default_content()
+
+
+def test_rules_that_do_not_give_the_engines_numbers_turn_editing_off(browser, tmp_path, toy_row):
+    import numpy as np
+
+    from autograd import Op
+
+    toy_row(
+        Op(
+            "cube_wrong",
+            1,
+            lambda xs, a: xs[0] ** 3,
+            lambda o, xs, a: (3 * xs[0] ** 2,),
+            lambda xs, a: np.power(xs[0], 3),
+            "a cubed",
+            method=True,
+            js=("{0} * {0} * {0}", "2 * {0} * {0}"),
+        )
+    )
+    x = Value(2.0, "x")
+    browser.get(Stepper(apply("cube_wrong", x) * 2.0).save(tmp_path / "wrong.html").as_uri())
+    assert browser.execute_script("return window.stepgrad.note") == (
+        "This page cannot be edited: op 'cube_wrong': the browser rules do not give the page's"
+        " numbers at cube_wrong(2.0)."
+    )
+
+
+def test_a_page_without_parameters_takes_no_gradient_step(browser, pages):
+    url, *_ = pages["demo"]
+    browser.get(url)
+    assert not browser.find_element("id", "sgd-row").is_displayed()
+    with pytest.raises(Exception, match="the page has no parameters"):
+        browser.execute_script("return window.stepgrad.sgd(0.1)")
+    with pytest.raises(Exception, match="lr must be a finite number > 0, got -1.0"):
+        browser.get(pages["mlp_4_1"][0])
+        browser.execute_script("return window.stepgrad.sgd(-1)")
+    with pytest.raises(Exception, match="no number named 'q' can be changed: it is computed"):
+        browser.get(url)
+        browser.execute_script("return window.stepgrad.set('q', 1)")

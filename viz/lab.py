@@ -210,7 +210,7 @@ LAB = r"""
     });
     if (!found.length) {
       var inner = G.node.some(function (n, b) { return boxName(b, current_()) === String(name); });
-      throw new Error("stepgrad: no number named " + JSON.stringify(String(name)) +
+      throw new Error("stepgrad: no number named '" + String(name) + "'" +
         (inner ? " can be changed: it is computed from others" : " in this page"));
     }
     return found;
