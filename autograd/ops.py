@@ -21,7 +21,10 @@ A row (:class:`Op`) holds the op's
   the constant ``{arg}``; n-ary ops give functions instead (``formula(operands, arg)`` and
   one ``local[0](index, operands)``);
 - its browser rules, ``js``: the forward and each local derivative as JavaScript expressions
-  over the same placeholders (n-ary rows: over the array ``X`` of operands and index ``i``);
+  over the same placeholders (n-ary rows: over the array ``X`` of operands and index ``i``),
+  with Python's float semantics (what raises in Python throws ``{py: "OverflowError"}``, a
+  plain object naming Python's exception); ``jslib``: the JavaScript functions those rules
+  call (``function erf(x) {...}``), each defined once in a page that uses the row;
 - ``neutral``: the constant operand that makes the op pass another input through unchanged
   (``x + 0``, ``x * 1``, ``x ** 1``, a sum of one input), so that a picture can leave out
   the steps Python's ``sum()`` or a mean over one sample add;
@@ -35,6 +38,7 @@ The built-in rows are in :mod:`autograd.rows`. Adding an op is adding a row (CON
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -88,6 +92,7 @@ class Op:
     ufuncs: tuple[str, ...] = ()  # numpy ufuncs it backs, by ufunc.__name__: "arcsin"
     micrograd: str = ""  # micrograd's _op string ("ReLU", "**{arg}"); "" means the symbol
     js: tuple[Template, ...] = ()  # browser rules: forward, then one local derivative per input
+    jslib: tuple[str, ...] = ()  # JavaScript functions the browser rules call, one per entry
     # The constant that, as input i, makes the op return its other input unchanged (add: 0
     # either side; div: 1 on the right, None on the left); for a row of one input, the ``arg``
     # that makes it return its input (pow: 1); for an n-ary row, one value for every input (a
@@ -122,6 +127,7 @@ class Op:
 
 
 OPS: dict[str, Op] = {}
+_JS_FUNCTION = re.compile(r"\s*function\s+[A-Za-z_$][\w$]*\s*\(")
 
 
 def _fails(template: Template, count: int, nary: bool) -> str:
@@ -172,6 +178,9 @@ def _check_row(op: Op) -> None:
         why = _fails(template, op.arity, False) if isinstance(template, str) else ""
         if why:
             raise ValueError(f"{where}: its js template {template!r} cannot be filled: {why}")
+    for definition in op.jslib:
+        if not isinstance(definition, str) or not _JS_FUNCTION.match(definition):
+            raise ValueError(f"{where}: each jslib entry must be one `function name(...) {{...}}`")
     if op.method and op.arity == 2 and op.params:
         raise ValueError(f"{where}: a method of two inputs takes no constant")
 

@@ -140,6 +140,147 @@ _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
 _ERF_SCALE = 2.0 / math.sqrt(math.pi)
 
+# -- browser rules' helpers: Python's float semantics in JavaScript -----------------------------
+# A rule that would raise in Python throws {py: "<Python's exception>"}: the page's builder then
+# refuses the node with the engine's own one-line message (see autograd.value.builder).
+
+# Python's float a ** b (CPython's float_pow): 1 ** nan, nan ** 0 and (-1) ** inf are 1; 0 to
+# a negative power divides by zero; a finite result too big for a float is an OverflowError.
+_JS_PYPOW = """function pypow(a, b) {
+  if (b === 0) return 1;
+  if (a !== a) return a;
+  if (b !== b) return a === 1 ? 1 : b;
+  var odd = Math.abs(b) % 2 === 1;
+  if (Math.abs(b) === Infinity) {
+    var m = Math.abs(a);
+    return m === 1 ? 1 : (b > 0) === (m > 1) ? Infinity : 0;
+  }
+  if (Math.abs(a) === Infinity) return b > 0 ? (odd ? a : Infinity) : (odd ? a < 0 ? -0 : 0 : 0);
+  if (a === 0) {
+    if (b < 0) throw { py: "ZeroDivisionError" };
+    return odd ? a : 0;
+  }
+  var negate = false;
+  if (a < 0) {
+    if (b !== Math.floor(b)) return NaN;
+    a = -a;
+    negate = odd;
+  }
+  if (a === 1) return negate ? -1 : 1;
+  var r = Math.pow(a, b);
+  if (r === Infinity) throw { py: "OverflowError" };
+  return negate ? -r : r;
+}"""
+# The rules' _over: a / b, refused where Python's float division raises (a zero b) and where
+# two finite numbers give an infinite quotient.
+_JS_PYOVER = """function pyover(a, b) {
+  if (b === 0) throw { py: "ZeroDivisionError" };
+  var q = a / b;
+  if (Math.abs(q) === Infinity && Math.abs(a) < Infinity && Math.abs(b) < Infinity) {
+    throw { py: "OverflowError" };
+  }
+  return q;
+}"""
+# Python's float a % b and a // b (CPython's float_rem and float_floor_div: the remainder takes
+# b's sign, the quotient is snapped to the nearest whole number, zeros keep their signs).
+_JS_PYMOD = """function pymod(a, b) {
+  if (b === 0) throw { py: "ZeroDivisionError" };
+  var m = a % b;
+  if (m !== 0) return (b < 0) !== (m < 0) ? m + b : m;
+  return b < 0 || Object.is(b, -0) ? -0 : 0;
+}"""
+_JS_PYFLOORDIV = """function pyfloordiv(a, b) {
+  if (b === 0) throw { py: "ZeroDivisionError" };
+  var m = a % b, d = (a - m) / b;
+  if (m !== 0 && (b < 0) !== (m < 0)) d -= 1;
+  if (d !== 0) {
+    var f = Math.floor(d);
+    return d - f > 0.5 ? f + 1 : f;
+  }
+  var q = a / b;
+  return q < 0 || Object.is(q, -0) ? -0 : 0;
+}"""
+# math.hypot as CPython computes it (correctly rounded but for rare cases; JavaScript's
+# Math.hypot is off by up to 2 ulps): the squares summed in double-double arithmetic, scaled by a
+# power of two away from overflow and underflow, then sqrt with one Newton correction.
+_JS_PYHYPOT = """function pyhypot(x, y) {
+  x = Math.abs(x);
+  y = Math.abs(y);
+  if (x === Infinity || y === Infinity) return Infinity;
+  if (x !== x || y !== y) return NaN;
+  var m = Math.max(x, y), scale = 1;
+  if (m === 0) return 0;
+  if (m > 1e150) scale = Math.pow(2, -600);
+  else if (m < 1e-150) scale = Math.pow(2, 600);
+  var a = x * scale, b = y * scale;
+  function split(v) {
+    var c = 134217729 * v, hi = c - (c - v);
+    return [hi, v - hi];
+  }
+  function square(v) {
+    var p = v * v, s = split(v);
+    return [p, ((s[0] * s[0] - p) + 2 * s[0] * s[1]) + s[1] * s[1]];
+  }
+  var sa = square(a), sb = square(b), s = sa[0] + sb[0], t = s - sa[0];
+  var lo = (sa[0] - (s - t)) + (sb[0] - t) + sa[1] + sb[1];
+  var h = Math.sqrt(s + lo), hh = square(h);
+  h += ((s - hh[0]) + (lo - hh[1])) / (2 * h);
+  return h / scale;
+}"""
+# JavaScript has no erf. |x| < 2.5: 2/sqrt(pi) times the Maclaurin series
+# sum (-1)^n x^(2n+1) / (n! (2n+1)), summed in double-double arithmetic (each number a pair of
+# floats, hi + lo) so that the series' cancellation costs no digits; beyond, 1 - erfc(x) with
+# erfc(x) = exp(-x^2) / (sqrt(pi) K) and K = x + (1/2)/(x + 1/(x + (3/2)/(x + ...))), a continued
+# fraction evaluated by Lentz's method (erfc is below 5e-4 there, so its rounding hardly shows);
+# from 6 on erf is 1 to the last bit. Within an ulp of math.erf.
+_JS_ERF = """function erf(x) {
+  if (x !== x || x === 0) return x;
+  var ax = Math.abs(x), r;
+  function split(a) {
+    var c = 134217729 * a, hi = c - (c - a);
+    return [hi, a - hi];
+  }
+  function mul(a, b) {
+    var p = a[0] * b[0], s = split(a[0]), t = split(b[0]);
+    var e = ((s[0] * t[0] - p) + s[0] * t[1] + s[1] * t[0]) + s[1] * t[1];
+    e += a[0] * b[1] + a[1] * b[0];
+    var hi = p + e;
+    return [hi, e - (hi - p)];
+  }
+  function add(a, b) {
+    var s = a[0] + b[0], v = s - a[0], e = (a[0] - (s - v)) + (b[0] - v) + a[1] + b[1];
+    var hi = s + e;
+    return [hi, e - (hi - s)];
+  }
+  function div(a, d) {
+    var q = a[0] / d, p = mul([q, 0], [d, 0]);
+    var rest = ((a[0] - p[0]) - p[1] + a[1]) / d, hi = q + rest;
+    return [hi, rest - (hi - q)];
+  }
+  if (ax < 2.5) {
+    var u = mul([ax, 0], [ax, 0]), term = [1, 0], sum = [1, 0];
+    for (var n = 1; n < 300; n++) {
+      term = div(mul(term, u), -n);
+      var t = div(term, 2 * n + 1);
+      sum = add(sum, t);
+      if (Math.abs(t[0]) < 1e-34 * Math.abs(sum[0])) break;
+    }
+    r = mul(mul([1.1283791670955126, 1.533545961316588e-17], [ax, 0]), sum)[0];
+  } else if (ax < 6) {
+    var f = ax, c = ax, dd = 0;
+    for (var k = 1; k < 500; k++) {
+      dd = 1 / (ax + k / 2 * dd);
+      c = ax + k / 2 / c;
+      f *= c * dd;
+      if (Math.abs(c * dd - 1) < 1e-16) break;
+    }
+    r = 1 - Math.exp(-ax * ax) / 1.7724538509055159 / f;
+  } else {
+    r = 1;
+  }
+  return x < 0 ? -r : r;
+}"""
+
 # -- arithmetic ---------------------------------------------------------------------------------
 # add, sub, mul, div and neg are primitives so that the graph reads as the user wrote it (a - b
 # one node, not a + (-b)); div also for stability: a / b stays finite where b ** -1 overflows.
@@ -166,7 +307,8 @@ add_row(Op("div", 2, lambda xs, a: xs[0] / xs[1] if xs[1] else math.nan,
            symbol="÷", formula="{0} / {1}", local=("1 / {1}", "-{out} / {1}"), micrograd="/",
            roles=("dividend", "divisor"), operators=("__truediv__", "__rtruediv__"),
            ufuncs=("divide", "true_divide"), bounds=(0.2, 5.0),
-           js=("{0} / {1}", "1 / {1}", "-{out} / {1}"), neutral=(None, 1.0)))  # fmt: skip
+           js=("{0} / {1}", "pyover(1, {1})", "pyover(-{out}, {1})"), jslib=(_JS_PYOVER,),
+           neutral=(None, 1.0)))  # fmt: skip
 add_row(Op("neg", 1, lambda xs, a: -xs[0], lambda o, xs, a: (-1.0,), lambda xs, a: -xs[0], "-a",
            symbol="-", formula="-{0}", local=("-1",), operators=("__neg__",),
            ufuncs=("negative",), js=("-{0}", "-1")))  # fmt: skip
@@ -182,17 +324,6 @@ def _mod_kinks(xs: Sequence[float], arg: Any) -> float:
     return min(r, 1.0 - r) * min(abs(b), b * b / max(abs(a), 1e-300))
 
 
-# Python's float a % b and a // b (CPython's float_rem and float_floor_div) in JavaScript.
-_JS_MOD = (
-    "((m, b) => m !== 0 ? ((b < 0) !== (m < 0) ? m + b : m) : (b < 0 ? -0 : 0))({0} % {1}, {1})"
-)
-_JS_FLOORDIV = (
-    "-((a, b, m) => ((d) => (d !== 0 ? (d - Math.floor(d) > 0.5 ? Math.floor(d) + 1 : "
-    "Math.floor(d)) : (a / b < 0 || Object.is(a / b, -0) ? -0 : 0)))((a - m) / b - "
-    "(m !== 0 && (b < 0) !== (m < 0) ? 1 : 0)))({0}, {1}, {0} % {1})"
-)
-
-
 # a % b with Python's sign rule (the result takes b's sign), as torch.remainder. It jumps
 # where a / b is whole; between jumps d/da = 1 and d/db = -(a // b). The floor is read from
 # the numbers even on Values: it is piecewise constant, its own derivative 0.
@@ -204,8 +335,8 @@ add_row(Op("mod", 2, lambda xs, a: xs[0] % xs[1] if xs[1] else math.nan,
            symbol="%", formula="{0} % {1}", local=("1", "-({0} // {1})"),
            roles=("dividend", "divisor"), operators=("__mod__", "__rmod__"),
            ufuncs=("remainder",), smooth=False, kinks=_mod_kinks, bounds=(0.5, 5.0),
-           js=(_JS_MOD,
-               "1", _JS_FLOORDIV)))  # fmt: skip
+           js=("({1} !== 0 ? pymod({0}, {1}) : NaN)", "1", "-pyfloordiv({0}, {1})"),
+           jslib=(_JS_PYMOD, _JS_PYFLOORDIV)))  # fmt: skip
 
 
 def _whole(k: float) -> bool:
@@ -251,10 +382,8 @@ add_row(
         operators=("__pow__",),
         ufuncs=("power",),
         micrograd="**{arg}",
-        js=(
-            "({0} === 1 || {0} === -1 && Math.abs({arg}) === Infinity ? 1 : Math.pow({0}, {arg}))",
-            "({arg} ? {arg} * Math.pow({0}, {arg} - 1) : 0)",
-        ),
+        js=("pypow({0}, {arg})", "({arg} !== 0 ? {arg} * pypow({0}, {arg} - 1) : 0)"),
+        jslib=(_JS_PYPOW,),
         bounds=(0.1, 5.0),
         args=(2.0, 3.0, -1.0, -2.0, 0.5, 1.5),
         neutral=(1.0,),
@@ -285,7 +414,8 @@ add_row(
         roles=("base", "exponent"),
         operators=("__pow__", "__rpow__"),
         ufuncs=("power",),
-        js=("Math.pow({0}, {1})", "{1} * Math.pow({0}, {1} - 1)", "{out} * Math.log({0})"),
+        js=("pypow({0}, {1})", "{1} * pypow({0}, {1} - 1)", "{out} * Math.log({0})"),
+        jslib=(_JS_PYPOW,),
         bounds=(0.1, 3.0),
     )
 )
@@ -301,8 +431,8 @@ add_row(Op("exp", 1, lambda xs, a: math.exp(xs[0]), lambda o, xs, a: (o,),
 # exp2 is 2.0 ** a (Python's power, exact at whole a); d/da = out * ln 2.
 add_row(Op("exp2", 1, lambda xs, a: 2.0 ** xs[0], lambda o, xs, a: (o * _LN2,),
            lambda xs, a: np.exp2(xs[0]), "2 to the power a", local=("{out} * log(2)",),
-           method=True, ufuncs=("exp2",), js=("Math.pow(2, {0})", "{out} * Math.LN2"),
-           bounds=(-4.0, 4.0)))  # fmt: skip
+           method=True, ufuncs=("exp2",), js=("pypow(2, {0})", "{out} * Math.LN2"),
+           jslib=(_JS_PYPOW,), bounds=(-4.0, 4.0)))  # fmt: skip
 # expm1 = e^a - 1, accurate near 0 where exp(a) - 1 cancels; d/da = e^a = out + 1.
 add_row(Op("expm1", 1, lambda xs, a: math.expm1(xs[0]), lambda o, xs, a: (o + 1.0,),
            lambda xs, a: np.expm1(xs[0]), "e^a - 1, accurate near 0", local=("{out} + 1",),
@@ -310,17 +440,19 @@ add_row(Op("expm1", 1, lambda xs, a: math.expm1(xs[0]), lambda o, xs, a: (o + 1.
            bounds=(-4.0, 4.0)))  # fmt: skip
 add_row(Op("log", 1, lambda xs, a: math.log(xs[0]), lambda o, xs, a: (_over(1.0, xs[0]),),
            lambda xs, a: np.log(xs[0]), "natural logarithm of a, for a > 0", limits=(_POSITIVE,),
-           local=("1 / {0}",), method=True, ufuncs=("log",), js=("Math.log({0})", "1 / {0}"),
-           bounds=(0.01, 20.0)))  # fmt: skip
+           local=("1 / {0}",), method=True, ufuncs=("log",), js=("Math.log({0})", "pyover(1, {0})"),
+           jslib=(_JS_PYOVER,), bounds=(0.01, 20.0)))  # fmt: skip
 add_row(Op("log2", 1, lambda xs, a: math.log2(xs[0]), lambda o, xs, a: (_over(1.0, xs[0] * _LN2),),
            lambda xs, a: np.log2(xs[0]), "base-2 logarithm of a, for a > 0", limits=(_POSITIVE,),
            local=("1 / ({0} * log(2))",), method=True, ufuncs=("log2",),
-           js=("Math.log2({0})", "1 / ({0} * Math.LN2)"), bounds=(0.01, 20.0)))  # fmt: skip
+           js=("Math.log2({0})", "pyover(1, {0} * Math.LN2)"), jslib=(_JS_PYOVER,),
+           bounds=(0.01, 20.0)))  # fmt: skip
 add_row(Op("log10", 1, lambda xs, a: math.log10(xs[0]),
            lambda o, xs, a: (_over(1.0, xs[0] * _LN10),), lambda xs, a: np.log10(xs[0]),
            "base-10 logarithm of a, for a > 0", limits=(_POSITIVE,),
            local=("1 / ({0} * log(10))",), method=True, ufuncs=("log10",),
-           js=("Math.log10({0})", "1 / ({0} * Math.LN10)"), bounds=(0.01, 20.0)))  # fmt: skip
+           js=("Math.log10({0})", "pyover(1, {0} * Math.LN10)"), jslib=(_JS_PYOVER,),
+           bounds=(0.01, 20.0)))  # fmt: skip
 # log1p = log(1 + a), accurate near 0 where 1 + a rounds; d/da = 1 / (1 + a).
 add_row(Op("log1p", 1, lambda xs, a: math.log1p(xs[0]), lambda o, xs, a: (1.0 / (1.0 + xs[0]),),
            lambda xs, a: np.log1p(xs[0]), "log(1 + a), accurate near 0, for a > -1",
@@ -343,7 +475,7 @@ add_row(Op("hypot", 2, lambda xs, a: math.hypot(xs[0], xs[1]),
            limits=(Limit(lambda xs, a: (xs[0] != 0) | (xs[1] != 0),
                          "derivative is undefined at (0, 0)", js="{0} !== 0 || {1} !== 0"),),
            local=("{0} / {out}", "{1} / {out}"), method=True, ufuncs=("hypot",),
-           js=("Math.hypot({0}, {1})", "{0} / {out}", "{1} / {out}"),
+           js=("pyhypot({0}, {1})", "{0} / {out}", "{1} / {out}"), jslib=(_JS_PYHYPOT,),
            bounds=(0.1, 5.0)))  # fmt: skip
 
 # -- trigonometric and hyperbolic -----------------------------------------------------------------
@@ -374,13 +506,13 @@ add_row(Op("asin", 1, lambda xs, a: math.asin(xs[0]),
            lambda o, xs, a: (((1.0 - xs[0]) * (1.0 + xs[0])) ** -0.5,),
            lambda xs, a: np.arcsin(xs[0]), "arcsine of a, for -1 < a < 1", limits=_OPEN_UNIT,
            local=("1 / sqrt(1 - {0}**2)",), method=True, ufuncs=("arcsin",),
-           js=("Math.asin({0})", "Math.pow((1 - {0}) * (1 + {0}), -0.5)"),
+           js=("Math.asin({0})", "pypow((1 - {0}) * (1 + {0}), -0.5)"), jslib=(_JS_PYPOW,),
            bounds=(-0.95, 0.95)))  # fmt: skip
 add_row(Op("acos", 1, lambda xs, a: math.acos(xs[0]),
            lambda o, xs, a: (-(((1.0 - xs[0]) * (1.0 + xs[0])) ** -0.5),),
            lambda xs, a: np.arccos(xs[0]), "arccosine of a, for -1 < a < 1", limits=_OPEN_UNIT,
            local=("-1 / sqrt(1 - {0}**2)",), method=True, ufuncs=("arccos",),
-           js=("Math.acos({0})", "-Math.pow((1 - {0}) * (1 + {0}), -0.5)"),
+           js=("Math.acos({0})", "-pypow((1 - {0}) * (1 + {0}), -0.5)"), jslib=(_JS_PYPOW,),
            bounds=(-0.95, 0.95)))  # fmt: skip
 add_row(Op("atan", 1, lambda xs, a: math.atan(xs[0]),
            lambda o, xs, a: (1.0 / (1.0 + xs[0] * xs[0]),), lambda xs, a: np.arctan(xs[0]),
@@ -405,8 +537,10 @@ add_row(Op("atan2", 2, lambda xs, a: math.atan2(xs[0], xs[1]),
                          "derivative is undefined at (0, 0)", js="{0} !== 0 || {1} !== 0"),),
            local=("{1} / ({0}**2 + {1}**2)", "-{0} / ({0}**2 + {1}**2)"), roles=("y", "x"),
            method=True, ufuncs=("arctan2",), kinks=_atan2_cut, bounds=(0.1, 5.0),
-           js=("Math.atan2({0}, {1})", "{1} / Math.hypot({0}, {1}) / Math.hypot({0}, {1})",
-               "-{0} / Math.hypot({0}, {1}) / Math.hypot({0}, {1})")))  # fmt: skip
+           js=("Math.atan2({0}, {1})",
+               "pyover(pyover({1}, pyhypot({0}, {1})), pyhypot({0}, {1}))",
+               "pyover(pyover(-{0}, pyhypot({0}, {1})), pyhypot({0}, {1}))"),
+           jslib=(_JS_PYOVER, _JS_PYHYPOT)))  # fmt: skip
 
 
 def _atan2_partials(xs: tuple[Number, ...]) -> tuple[Number, Number]:
@@ -429,7 +563,8 @@ add_row(Op("tanh", 1, lambda xs, a: math.tanh(xs[0]), lambda o, xs, a: (1.0 - o 
 add_row(Op("asinh", 1, lambda xs, a: math.asinh(xs[0]),
            lambda o, xs, a: (1.0 / _hypot(1.0, xs[0]),), lambda xs, a: np.arcsinh(xs[0]),
            "inverse hyperbolic sine of a", local=("1 / sqrt(1 + {0}**2)",), method=True,
-           ufuncs=("arcsinh",), js=("Math.asinh({0})", "1 / Math.hypot(1, {0})")))  # fmt: skip
+           ufuncs=("arcsinh",), js=("Math.asinh({0})", "1 / pyhypot(1, {0})"),
+           jslib=(_JS_PYHYPOT,)))  # fmt: skip
 add_row(Op("acosh", 1, lambda xs, a: math.acosh(xs[0]),
            lambda o, xs, a: (1.0 / ((xs[0] - 1.0) ** 0.5 * (xs[0] + 1.0) ** 0.5),),
            lambda xs, a: np.arccosh(xs[0]), "inverse hyperbolic cosine of a, for a > 1",
@@ -437,7 +572,8 @@ add_row(Op("acosh", 1, lambda xs, a: math.acosh(xs[0]),
                    Limit(lambda xs, a: xs[0] != 1, "derivative is infinite at 1",
                          js="{0} !== 1")),
            local=("1 / sqrt({0}**2 - 1)",), method=True, ufuncs=("arccosh",),
-           js=("Math.acosh({0})", "1 / (Math.sqrt({0} - 1) * Math.sqrt({0} + 1))"),
+           js=("Math.acosh({0})", "1 / (pypow({0} - 1, 0.5) * pypow({0} + 1, 0.5))"),
+           jslib=(_JS_PYPOW,),
            bounds=(1.05, 6.0)))  # fmt: skip
 add_row(Op("atanh", 1, lambda xs, a: math.atanh(xs[0]),
            lambda o, xs, a: (1.0 / ((1.0 - xs[0]) * (1.0 + xs[0])),),
@@ -453,7 +589,7 @@ add_row(Op("erf", 1, lambda xs, a: math.erf(xs[0]),
            lambda o, xs, a: (_ERF_SCALE * _exp(-(xs[0] * xs[0])),),
            lambda xs, a: np.asarray(_erf_array(xs[0]), dtype=float),
            "the error function of a", local=("2 / sqrt(pi) * exp(-{0}**2)",), method=True,
-           js=("erf({0})", "1.1283791670955126 * Math.exp(-({0} * {0}))"),
+           js=("erf({0})", "1.1283791670955126 * Math.exp(-({0} * {0}))"), jslib=(_JS_ERF,),
            bounds=(-3.0, 3.0)))  # fmt: skip
 
 # -- activations --------------------------------------------------------------------------------

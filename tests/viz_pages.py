@@ -39,10 +39,19 @@ def tanh_neuron() -> Page:
     return (ws[0] * xs[0] + ws[1] * xs[1] + ws[2] * xs[2] + b).tanh(), None, None
 
 
+def mlp_4_1_model() -> nn.MLP:
+    return nn.MLP(2, [4, 1], seed=0)
+
+
+def mlp_4_1_loss(model: nn.MLP) -> Value:
+    """Squared error of ``model`` on one sample (a mean over one sample)."""
+    return nn.mse_loss([model([0.5, -1.0])], [1.0])
+
+
 def mlp_4_1() -> Page:
     """MLP(2, [4, 1]), squared error on one sample (a mean over one sample)."""
-    model = nn.MLP(2, [4, 1], seed=0)
-    return nn.mse_loss([model([0.5, -1.0])], [1.0]), model, None
+    model = mlp_4_1_model()
+    return mlp_4_1_loss(model), model, None
 
 
 def mlp_16_16_1() -> Page:
@@ -51,14 +60,23 @@ def mlp_16_16_1() -> Page:
     return nn.hinge_loss([model([0.5, -1.0])], [1]), model, None
 
 
-def lecture_net() -> Page:
-    """micrograd's lecture net MLP(3, [4, 4, 1]) (tanh), squared error over its 4 samples,
-    summed with Python's sum() as the lecture does."""
-    model = nn.MLP(3, [4, 4, 1], activation="tanh", output_activation="tanh", seed=0)
+def lecture_model() -> nn.MLP:
+    return nn.MLP(3, [4, 4, 1], activation="tanh", output_activation="tanh", seed=0)
+
+
+def lecture_loss(model: nn.MLP) -> Value:
+    """Squared error over the lecture's 4 samples, summed with Python's sum() as it does."""
     preds = [model(x) for x in LECTURE_XS]
     loss = sum((p - y) ** 2 for p, y in zip(preds, LECTURE_YS))
     assert isinstance(loss, Value)
-    return loss, model, None
+    return loss
+
+
+def lecture_net() -> Page:
+    """micrograd's lecture net MLP(3, [4, 4, 1]) (tanh), squared error over its 4 samples,
+    summed with Python's sum() as the lecture does."""
+    model = lecture_model()
+    return lecture_loss(model), model, None
 
 
 PAGES: dict[str, Callable[[], Page]] = {
@@ -70,7 +88,13 @@ PAGES: dict[str, Callable[[], Page]] = {
     "lecture_net": lecture_net,
 }
 
-__all__ = ["CS231N", "CS231N_VALUES", "PAGES"]
+# The pages of a model, as (make the model, its loss): trained again in Python by tests
+MODELS: dict[str, tuple[Callable[[], nn.MLP], Callable[[nn.MLP], Value]]] = {
+    "mlp_4_1": (mlp_4_1_model, mlp_4_1_loss),
+    "lecture_net": (lecture_model, lecture_loss),
+}
+
+__all__ = ["CS231N", "CS231N_VALUES", "MODELS", "PAGES"]
 
 
 def page_data(page: str) -> dict:

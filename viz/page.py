@@ -1,9 +1,11 @@
 """The stepper's HTML page: one document holding the pictures (each laid out once), the steps
-as JSON and the script (:mod:`viz.script`) that changes texts, colours and the camera. Fields
-are ``{name}`` (see :mod:`viz.stepper`)."""
+and the graph as JSON, the op rows' browser rules (:mod:`viz.rules`), the lab's controls
+(:mod:`viz.panel`) and the script (:mod:`viz.script`) that changes texts, colours and the
+camera. Fields are ``{name}`` (see :mod:`viz.stepper`)."""
 
 from __future__ import annotations
 
+from viz.panel import PANEL_CSS, PANEL_HTML
 from viz.script import SCRIPT
 
 __all__ = ["PAGE"]
@@ -31,7 +33,8 @@ button { font: inherit; padding: 0.15em 0.6em; }
 main { flex: 1; display: grid; grid-template-columns: minmax(0, 1fr) clamp(16rem, 31vw, 42rem);
   gap: 0.7rem; padding: 0 0.8rem 0.3rem; min-height: 0; }
 #picture { display: flex; flex-direction: column; min-height: 0; min-width: 0;
-  border: 1px solid #ccc; border-radius: 4px; overflow: hidden; background: #fff; }
+  border: 1px solid #ccc; border-radius: 4px; overflow: hidden; background: #fff;
+  position: relative; }
 #toolbar { display: flex; flex-wrap: wrap; align-items: center; gap: 0.25rem 0.7rem;
   padding: 0.2rem 0.4rem; border-bottom: 1px solid #ddd; background: #f6f6f6;
   font-size: 0.85em; }
@@ -54,7 +57,8 @@ g.edge.back polygon.head { display: none; }
 g.edge text { paint-order: stroke; stroke: #fff; stroke-width: 3px; }
 g.edge text.flow { font-weight: bold; fill: #a33c00; }
 text.got { font-weight: bold; fill: #a33c00; }
-#explain { overflow: auto; min-height: 0; font-size: max(18px, 2.35vh); line-height: 1.35; }
+#explain { overflow: auto; min-height: 0; flex: 1 1 auto; font-size: max(18px, 2.35vh);
+  line-height: 1.35; }
 #explain p { margin: 0.35em 0; }
 #explain pre { background: #f4f4f4; padding: 0.4em 0.5em; white-space: pre-wrap;
   overflow-wrap: anywhere; margin: 0.3em 0; font-size: 1em; }
@@ -76,8 +80,7 @@ g.cluster > text, g.node[id*="g"] { cursor: pointer; }
 @media (max-width: 760px) {
   main { grid-template-columns: minmax(0, 1fr); grid-template-rows: minmax(0, 1fr) auto; }
   #explain { max-height: 38vh; }
-}
-</style>
+}{labcss}</style>
 </head>
 <body>
 <header>
@@ -107,10 +110,14 @@ g.cluster > text, g.node[id*="g"] { cursor: pointer; }
 </div>
 <div id="viewport"><div id="stage">{views}</div></div>
 </div>
+<div id="side">
+{lab}
 <div id="explain" aria-live="polite"></div>
+</div>
 </main>
 <footer><div id="legend">{legend}</div>
-<span class="hint">&rarr; next, &larr; back, ? every key; drag to move the picture</span></footer>
+<span class="hint">&rarr; next, &larr; back, ? every key; drag to move the picture; click an
+underlined number to change it</span></footer>
 <div id="help" hidden role="dialog" aria-label="keys"><div>
 <table>
 <tr><td><kbd>&rarr;</kbd> <kbd>Space</kbd> <kbd>Page Down</kbd></td><td>next step</td></tr>
@@ -121,10 +128,13 @@ g.cluster > text, g.node[id*="g"] { cursor: pointer; }
 <tr><td><kbd>0</kbd></td><td>the whole picture (the next step comes back to it)</td></tr>
 <tr><td><kbd>+</kbd> <kbd>&minus;</kbd></td><td>zoom in / out (also Ctrl + wheel)</td></tr>
 <tr><td><kbd>?</kbd> / <kbd>Esc</kbd></td><td>show / hide this list</td></tr>
+<tr><td>click a number</td><td>change it (an underlined one: an input, a parameter, a
+number in the expression); Enter recomputes every value and gradient</td></tr>
 </table>
 <p>Drag to move the picture; the address ends in #step=N, so a step can be linked to.</p>
 </div></div>
 <script type="application/json" id="steps">{data}</script>
+{rules}
 <script>
 {script}
 </script>
@@ -132,4 +142,4 @@ g.cluster > text, g.node[id*="g"] { cursor: pointer; }
 </html>
 """
 
-PAGE = _HTML.replace("{script}", SCRIPT)
+PAGE = _HTML.replace("{script}", SCRIPT).replace("{lab}", PANEL_HTML).replace("{labcss}", PANEL_CSS)

@@ -1,19 +1,22 @@
 """The stepper page's script: steps, the camera that follows them, the gradient drawn flowing,
 presenter keys. It reads the JSON made by :func:`viz.steps.page_data` and writes each step's
 explanation from that data (names, words and the engine's numbers) as the Python notation
-does. Hooks for tests and tools: ``document.body.dataset.step`` (the step on screen) and
-``.current`` (the id of the SVG element drawing the current step's box), ``.moving`` while the
-camera glides; labels that show what an edge carries on a backward step have the class
-``flow``."""
+does; the lab (:mod:`viz.lab`) replaces that data when a number changes. :data:`SCRIPT` is the
+whole page script: this, after the replay (:mod:`viz.replay`), before the lab and its panel
+(:mod:`viz.lab`, :mod:`viz.panel`). Hooks for
+tests and tools: ``document.body.dataset.step`` (the step on screen) and ``.current`` (the id
+of the SVG element drawing the current step's box), ``.moving`` while the camera glides;
+labels that show what an edge carries on a backward step have the class ``flow``."""
 
 from __future__ import annotations
 
-__all__ = ["SCRIPT"]
+from viz.lab import LAB
+from viz.panel import PANEL
+from viz.replay import REPLAY
 
-SCRIPT = r"""
-(function () {
-  "use strict";
-  var data = JSON.parse(document.getElementById("steps").textContent);
+__all__ = ["SCRIPT", "STEPPER"]
+
+STEPPER = r"""
   var steps = data.steps, boxes = data.boxes, last = steps.length - 1, F = data.forward;
   var views = data.views.length ? data.views : [{ key: "full", prefix: "" }];
   var LIT = "{lit}", LIT_EDGE = "{litedge}", PAD = 10, FONT = 11, GLIDE = 350;
@@ -27,37 +30,11 @@ SCRIPT = r"""
   var active = 0, W = 1, H = 1, applied = 0, current = 0, timer = null;
   var cam = { s: 1, x: 0, y: 0 }, chosen = 0, dpr0 = window.devicePixelRatio || 1;
   var dressed = [];
+  // set by the lab: frozen while a number is outside an op's domain (no stepping), onClick
+  // for a click on the picture, onPlace when the camera moves, onShow when one steps
+  var frozen = false, onClick = null, onPlace = null, onShow = null;
 
-  // -- numbers and words, as viz.notation writes them -------------------------------------
-  function num(v) {
-    if (typeof v !== "string") return v;
-    return v === "nan" ? NaN : v === "inf" ? Infinity : -Infinity;
-  }
-  function fmt(x) {
-    // Python's f"{x:.6g}" (round half to even), "-0" written "0"
-    x = num(x);
-    if (x !== x) return "nan";
-    if (x === Infinity) return "inf";
-    if (x === -Infinity) return "-inf";
-    if (x === 0) return "0";
-    var a = Math.abs(x), sig = a.toExponential(5).split("e");
-    var digits = sig[0].replace(".", ""), exp = parseInt(sig[1], 10);
-    var exact = a.toExponential(20).split("e"), ed = exact[0].replace(".", "");
-    if (ed.charAt(6) === "5" && /^0*$/.test(ed.slice(7)) && Number(ed.charAt(5)) % 2 === 0) {
-      digits = ed.slice(0, 6);  // a tie: Python keeps the even digit
-      exp = parseInt(exact[1], 10);
-    }
-    var out;
-    if (exp < -4 || exp >= 6) {
-      var m = (digits.charAt(0) + "." + digits.slice(1)).replace(/\.?0+$/, "");
-      out = m + "e" + (exp < 0 ? "-" : "+") + (Math.abs(exp) < 10 ? "0" : "") + Math.abs(exp);
-    } else if (exp >= 0) {
-      out = (digits.slice(0, exp + 1) + "." + digits.slice(exp + 1)).replace(/\.?0+$/, "");
-    } else {
-      out = ("0." + new Array(-exp).join("0") + digits).replace(/\.?0+$/, "");
-    }
-    return (x < 0 ? "-" : "") + out;
-  }
+  // -- words, as viz.notation writes them (numbers: fmt, from the replay) ---------------------
   function paren(t) { return t.charAt(0) === "-" ? "(" + t + ")" : t; }
   function forwardLine(b) {
     var x = boxes[b], head = x[0] + " = " + x[2];
@@ -198,6 +175,11 @@ SCRIPT = r"""
         dressed.push([t, "text", null]);
         t.textContent = flowText(f);
         dress(t, "class", "flow");
+        var room = Number(t.dataset.room || 0);
+        if (room && t.textContent.length > room) {  // longer than the layout left: narrower
+          dress(t, "textLength", (6.1 * room).toFixed(1));
+          dress(t, "lengthAdjust", "spacingAndGlyphs");
+        }
         region.core.push(t);
       }
       dress($(views[k].prefix + "v" + f[1] + "-2"), "class", "got");
@@ -228,6 +210,7 @@ SCRIPT = r"""
     stage.dataset.at = to;
     stage.dataset.scale = String(cam.s);
     stage.dataset.view = views[active].key;
+    if (onPlace) onPlace();
   }
   function clampAxis(t, size, room) {
     // a picture smaller than the viewport sits in its middle; a bigger one leaves no gap
@@ -357,7 +340,7 @@ SCRIPT = r"""
   }
   function render(glide) {
     undress();
-    var region = light(active, current);
+    var region = frozen ? [] : light(active, current);
     if (current === 0 && last > 0) region = [$(ownerOf(active, steps[1][0]))];
     var own = ownerOf(active, steps[current][0]);
     body.dataset.current = own && $(own) ? own : "";
@@ -365,6 +348,7 @@ SCRIPT = r"""
   }
   function show(n, how) {
     // how: "glide" (a step: the camera moves smoothly), "jump", or "load" (no address change)
+    if (frozen) return;
     n = Math.max(0, Math.min(last, n));
     while (applied < n) { applied++; setCells(applied, true); }
     while (applied > n) { setCells(applied, false); applied--; }
@@ -382,6 +366,7 @@ SCRIPT = r"""
     next.disabled = n === last;
     render(how === "glide");
     if (how !== "load") setHash();
+    if (how !== "load" && onShow) onShow();
   }
   function useView(k, target) {
     active = Math.max(0, Math.min(views.length - 1, k));
@@ -458,6 +443,8 @@ SCRIPT = r"""
   KEYS.F = KEYS.f;
   document.addEventListener("keydown", function (e) {
     if (e.ctrlKey || e.metaKey || e.altKey) return;  // the browser's own (Ctrl + zooms)
+    var t = e.target, tag = t && t.tagName;
+    if ((tag === "INPUT" && t.type !== "range") || tag === "SELECT" || tag === "TEXTAREA") return;
     var f = KEYS[e.key];
     if (!f) return;
     e.preventDefault();
@@ -503,6 +490,7 @@ SCRIPT = r"""
     // in the full picture opens the collapsed picture that has a box for it.
     var el = document.elementFromPoint(x, y);
     if (!el || !el.closest) return;
+    if (onClick && onClick(el)) return;  // a number to change
     var node = el.closest("g.node"), v = views[active];
     if (node && v.boxes && v.boxes[node.id] !== undefined) {
       useView(0, $("c:" + v.boxes[node.id]));
@@ -528,5 +516,15 @@ SCRIPT = r"""
   active = Math.max(0, Math.min(views.length - 1, data.view || 0));
   useView(active);
   show(fromHash(), "load");
-})();
 """
+
+SCRIPT = (
+    "(function () {\n"
+    '  "use strict";\n'
+    '  var data = JSON.parse(document.getElementById("steps").textContent);\n'
+    + REPLAY
+    + STEPPER
+    + LAB
+    + PANEL
+    + "})();\n"
+)

@@ -29,6 +29,7 @@ from viz.draw import MissingDotWarning, as_root, digraph, stacked_inputs
 from viz.expr import one_line
 from viz.names import clean
 from viz.page import PAGE
+from viz.rules import rule_scripts
 from viz.steps import edge_labels, edge_roles, page_data, texts_at_start, widths
 from viz.trace import Trace, expression_text, page_title, trace
 
@@ -81,10 +82,11 @@ def _points(text: str) -> list[tuple[float, float]]:
     return [tuple(map(float, p.split(",")[:2])) for p in text.split()]  # type: ignore[misc]
 
 
-def _mark_edge(g: ET.Element, roles: Mapping[str, str]) -> None:
+def _mark_edge(g: ET.Element, roles: Mapping[str, str], rooms: Mapping[str, str]) -> None:
     """Tell an edge's two arrowheads apart (class ``head`` at the head, ``tail`` at the tail,
-    so the script shows the one the value flows to) and give its label the id ``{edge}-t``
-    and, as ``data-role``, what it says on forward steps (its input's role, or nothing)."""
+    so the script shows the one the value flows to) and give its label the id ``{edge}-t``,
+    as ``data-role`` what it says on forward steps (its input's role, or nothing) and as
+    ``data-room`` how many characters the layout left it (``rooms``)."""
     path = g.find(_Q + "path")
     if path is None:
         return
@@ -103,6 +105,7 @@ def _mark_edge(g: ET.Element, roles: Mapping[str, str]) -> None:
         label.set("id", g.get("id", "") + "-t")
         role = roles.get(g.get("id", ""), "")
         label.set("data-role", role)
+        label.set("data-room", str(len(rooms.get(g.get("id", ""), ""))))
         label.text = role
 
 
@@ -111,6 +114,7 @@ def _svg(
     cells: Mapping[str, Sequence[str]],
     rows: Mapping[str, Sequence[str]],
     roles: Mapping[str, str],
+    rooms: Mapping[str, str],
 ) -> str:
     """Lay the picture out once and mark it up for the script: the texts of box ``b`` (a key
     of ``cells``) are centred in their cells and given the ids ``cells[b]`` in order (``v3-1``
@@ -123,7 +127,7 @@ def _svg(
     for g in tree.iter(_Q + "g"):
         gid = g.get("id", "")
         if g.get("class") == "edge":
-            _mark_edge(g, roles)
+            _mark_edge(g, roles, rooms)
             continue
         if g.get("class") != "node" or gid not in cells:
             continue
@@ -187,6 +191,11 @@ class Stepper:
     ``dot`` to lay out quickly is refused with a one-line ValueError before any work; one
     with more than :data:`COLLAPSE_ABOVE` boxes opens with each parameter group (neuron)
     collapsed. ``trace`` (from :func:`viz.trace.trace`) reuses a trace already made.
+
+    Any number the graph starts from can be changed in the page (click it, or pick it in the
+    panel): every value and gradient is computed again in the browser by the op rows'
+    browser rules (:mod:`viz.lab`), a number can be nudged by h, and with ``params`` a
+    gradient step taken; ``window.stepgrad`` does the same for tests and tools.
 
     >>> x, y, z = Value(-2.0, "x"), Value(5.0, "y"), Value(-4.0, "z")
     >>> s = Stepper((x + y) * z)
@@ -301,7 +310,8 @@ class Stepper:
         note = ""
         try:
             roles = edge_roles(self.trace, self.ids)
-            svgs = [_svg(pic, cells, rows, roles) for pic, cells, rows in pictures]
+            rooms = edge_labels(self.trace, self.ids)
+            svgs = [_svg(pic, cells, rows, roles, rooms) for pic, cells, rows in pictures]
         except graphviz.ExecutableNotFound:
             warnings.warn(
                 f"graphviz's `dot` was not found, so the stepper has no picture: {INSTALL_HINT}",
@@ -318,6 +328,9 @@ class Stepper:
                 f"stepper: graphviz's dot failed: {one_line(detail or str(err), 200)}"
             ) from None
         data = page_data(self.trace, self.ids)
+        graph = data["graph"]
+        used = [op for op, ins in zip(graph["op"], graph["in"]) if ins]
+        rules, graph["off"] = rule_scripts(used)
         data["views"] = views[: len(svgs)] if svgs else []
         data["view"] = 1 if self.collapsed and len(svgs) > 1 else 0
         data["rankdir"] = self.rankdir
@@ -346,12 +359,13 @@ class Stepper:
             "views": view_html,
             "viewbuttons": buttons,
             "data": _json(data),
+            "rules": rules,
             "last": str(self.total),
             "lit": HIGHLIGHT,
             "litedge": HIGHLIGHT_EDGE,
         }
         return re.sub(
-            r"\{(title|legend|note|views|viewbuttons|data|last|lit|litedge)\}",
+            r"\{(title|legend|note|views|viewbuttons|data|rules|last|lit|litedge)\}",
             lambda m: fill[m.group(1)],
             PAGE,
         )
@@ -395,8 +409,10 @@ def stepper_html(
     and a slider step; ``?`` lists every key; ``f`` toggles fullscreen. The camera follows
     the step at a size the back row can read and re-fits when the window changes; ``0`` or
     Fit shows the whole picture. ``#step=N`` in the URL opens step N and stepping keeps it up
-    to date. When ``dot`` is missing the page is still written with every step's arithmetic
-    and a note on installing graphviz (and a :class:`MissingDotWarning`). Touches no ``.grad``.
+    to date. Any leaf can be changed in the page, nudged by h, and with ``params`` the
+    parameters stepped against their gradients, all recomputed in the browser. When ``dot``
+    is missing the page is still written with every step's arithmetic and a note on
+    installing graphviz (and a :class:`MissingDotWarning`). Touches no ``.grad``.
     """
     return Stepper(root, params=params, title=title, constants=constants, rankdir=rankdir).save(
         path

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from autograd import OPS, Value
+from viz.live import graph_data
 from viz.names import fmt
 from viz.notation import formula, formula_numbers
 from viz.trace import Flow, Trace
@@ -30,6 +31,8 @@ __all__ = [
 
 UNKNOWN = "?"  # shown for a value or gradient that is not yet computed
 SO_FAR = " so far"  # after a gradient that is still a partial sum
+ROOM = 12  # characters of the longest number fmt writes, -1.23457e-05
+FLOW_ROOM = "× (-0.123457) = -0.123457"  # the room every edge keeps for what it carries
 
 
 def _operand(number: str) -> str:
@@ -58,33 +61,44 @@ def texts_at_start(t: Trace) -> dict[Value, tuple[str, str]]:
 
 
 def widths(t: Trace) -> dict[Value, int]:
-    """Each box's width in points: room for its name and every text it will show (and a
-    number of up to 9 characters, so that other values fit too)."""
+    """Each box's width in points: room for its name and every text it will show, and for
+    any number ``fmt`` writes (12 characters, ``-1.23457e-05``), so that the values a page
+    recomputes when a number changes fit too."""
     from viz.boxes import text_width
 
     grads: dict[Value, int] = {}
+    partial: set[Value] = set()  # gradients shown as partial sums ("so far") on some step
     for flows in t.flows:
         for f in flows:
             grads[f.source] = max(grads.get(f.source, 0), len(grad_text(f)))
+            if not f.final:
+                partial.add(f.source)
     out = {}
     for n in t.shown:
         longest = max(
             len(t.names[n]) + 1,  # bold
-            len("data ") + max(len(fmt(n.data)), 9),
-            len("grad ") + max(grads.get(n, 0), len(fmt(t.grads.get(n, 0.0))), 9),
+            len("data ") + max(len(fmt(n.data)), ROOM),
+            len("grad ")
+            + max(
+                grads.get(n, 0),
+                len(fmt(t.grads.get(n, 0.0))),
+                ROOM + (len(SO_FAR) if n in partial else 0),
+            ),
         )
         out[n] = text_width("x" * longest)
     return out
 
 
 def edge_labels(t: Trace, ids: dict[Value, int]) -> dict[str, str]:
-    """Room for what each input edge will carry: its longest flow text, by edge id."""
+    """Room for what each input edge will carry: its longest flow text, by edge id, and at
+    least :data:`FLOW_ROOM`'s, so that what a page recomputes when a number changes fits
+    too (a longer one is drawn narrower, see :mod:`viz.script`)."""
     out: dict[str, str] = {}
     for step, flows in zip(t.steps, t.flows):
         box = f"v{ids[step.node]}"
         for f in flows:
             key = f"{box}_e{f.index}"
-            text = flow_text(f)
+            text = max(flow_text(f), FLOW_ROOM, key=len)
             if len(text) > len(out.get(key, "")):
                 out[key] = text
     for key, role in edge_roles(t, ids).items():
@@ -143,23 +157,6 @@ def _done(t: Trace) -> list[list[str]]:
     return blocks or [["p", "Done."]]
 
 
-def _graph(t: Trace, ids: dict[Value, int]) -> dict[str, Any]:
-    """Every node of the graph (left-out ones too) as columns: op, inputs (indices), arg,
-    data and the box that shows it (-1: a constant written on its op), with the op rows'
-    browser rules, so the page can recompute the graph."""
-    names = t.names
-    index = {n: k for k, n in enumerate(names.nodes)}
-    rows = {n.op for n in names.nodes if n.parents}
-    return {
-        "op": [n.op for n in names.nodes],
-        "in": [[index[p] for p in n.parents] for n in names.nodes],
-        "arg": [n.arg for n in names.nodes],
-        "data": [n.data for n in names.nodes],
-        "box": [ids.get(names.shown_as(n), -1) for n in names.nodes],
-        "rows": {op: list(OPS[op].js) for op in sorted(rows) if op in OPS and OPS[op].js},
-    }
-
-
 def page_data(t: Trace, ids: dict[Value, int]) -> dict[str, Any]:
     """The page's data: per box its name, gradient name and forward formula (in names and in
     numbers); per step the box it is at, its phase (f forward, b backward), the cells it
@@ -197,5 +194,5 @@ def page_data(t: Trace, ids: dict[Value, int]) -> dict[str, Any]:
         "steps": steps,
         "start": _start(t),
         "done": _done(t),
-        "graph": _graph(t, ids),
+        "graph": graph_data(t, ids),
     }

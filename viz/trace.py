@@ -46,7 +46,8 @@ class Trace:
     steps the user never wrote left out), ``forward`` the shown nodes with inputs (the forward
     pass, in reading order); ``steps`` the engine's backward steps at shown nodes and
     ``flows[k]`` what step k passes to each input. ``grads`` is the engine's final gradient of
-    every node, as one ``backward()`` from zero grads leaves it.
+    every node, as one ``backward()`` from zero grads leaves it; ``passed`` every node the
+    reverse pass went through (left-out ones too), in its order.
     """
 
     root: Value
@@ -57,6 +58,7 @@ class Trace:
     steps: list[Step] = field(default_factory=list)
     flows: list[list[Flow]] = field(default_factory=list)
     grads: dict[Value, float] = field(default_factory=dict)
+    passed: list[Value] = field(default_factory=list)
 
     @property
     def lines(self) -> list[list[str]]:
@@ -133,6 +135,7 @@ def trace(
     steps: list[Step] = []
     final = reverse(root, steps=steps)
     t.grads = {n: float(final.get(n, 0.0)) for n in names.nodes}
+    t.passed = [step.node for step in steps]
     seen: dict[Value, float] = {}
     terms = []
     last: dict[Value, int] = {}  # the last step that adds to each node

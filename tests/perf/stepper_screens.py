@@ -3,7 +3,8 @@
     python tests/perf/stepper_screens.py [OUT_DIR]   (default: stepper-screens/)
 
 For each page of tests/viz_pages.py, at 1280x800 and 1920x1080 (headless Chromium, default
-zoom), writes PNGs at the start, mid-forward, the first backward step and the last step, then
+zoom), writes PNGs at the start, mid-forward, the first backward step and the last step, and
+of the lab (a number changed, a nudge, and 8 gradient steps on a page with parameters), then
 steps through every step (at most 40 spread over the page) in every picture of the page (All
 values, Neurons, Layers) and prints the smallest on-screen size of the current box's text
 (font size times the picture's scale), whether that box was wholly inside the picture area
@@ -100,6 +101,9 @@ def shoot_and_measure(driver, name, path, s, out, width, height) -> None:  # noq
         go(driver, min(step, s.total))
         time.sleep(0.2)
         driver.save_screenshot(str(out / f"{name}-{width}x{height}-{what}.png"))
+    lab(driver, name, s, out, width, height)
+    driver.get(path.as_uri())
+    time.sleep(0.3)
     every = range(1, s.total + 1)
     if len(every) > 40:
         every = sorted({round(1 + k * (s.total - 1) / 39) for k in range(40)})
@@ -117,6 +121,22 @@ def shoot_and_measure(driver, name, path, s, out, width, height) -> None:  # noq
                 sizes.append(px)
             inside = inside and ok
     print(f"| {name} | {width}x{height} | {min(sizes):.1f} | {inside} | {explain:.1f} |")
+
+
+def lab(driver, name, s, out, width, height) -> None:  # noqa: ANN001
+    """The lab's controls in use: the first number changed, then nudged, then (with
+    parameters) 8 gradient steps, at the first backward step."""
+    go(driver, min(len(s.trace.forward) + 1, s.total))
+    first = driver.execute_script("return window.stepgrad.leaves()[0]")
+    driver.execute_script("window.stepgrad.set(arguments[0], 0.7)", first)
+    driver.execute_script("window.stepgrad.nudge(arguments[0], 1e-4)", first)
+    time.sleep(0.3)
+    driver.save_screenshot(str(out / f"{name}-{width}x{height}-nudge.png"))
+    if s.trace.parameters():
+        for _ in range(8):
+            driver.execute_script("window.stepgrad.sgd(0.05)")
+        time.sleep(0.3)
+        driver.save_screenshot(str(out / f"{name}-{width}x{height}-steps.png"))
 
 
 if __name__ == "__main__":
