@@ -16,7 +16,6 @@ from __future__ import annotations
 import dis
 import itertools
 import math
-import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -28,7 +27,6 @@ from autograd.ops import OPS, Op, check_limits, describe_call
 __all__ = ["Value", "apply", "as_real", "builder", "clock", "tick"]
 
 _new = object.__new__
-_get_data = operator.attrgetter("_data")
 _grad_on = GRAD_MODE.get
 _reads = NUMBER_READS.get
 
@@ -90,7 +88,7 @@ def builder(op: Op) -> Callable[[tuple[Value, ...], Any], Value]:
         elif n == 1:
             xs = (inputs[0]._data,)
         else:
-            xs = tuple(map(_get_data, inputs))
+            xs = tuple([v._data for v in inputs])  # (a comprehension reads slots fastest)
         if limits:
             check_limits(op, xs, arg)
         try:
