@@ -606,7 +606,8 @@ add_row(Op("softplus", 1, lambda xs, a: _softplus_f(xs[0]), lambda o, xs, a: (_s
                _JS_SIGMOID)))  # fmt: skip
 # Judgement call: relu'(0) = 0 (micrograd and PyTorch agree). relu(nan) is nan, as in torch.
 add_row(Op("relu", 1, lambda xs, a: 0.0 if xs[0] <= 0.0 else xs[0],
-           lambda o, xs, a: _step(xs[0] > 0, _ONE, _ZERO),
+           lambda o, xs, a: (_ONE if xs[0] > 0 else _ZERO) if xs[0].__class__ is float
+           else _step(xs[0] > 0, _ONE, _ZERO),
            lambda xs, a: np.maximum(xs[0], 0.0), "max(a, 0); derivative 0 at 0",
            local=("(1 if {0} > 0 else 0)",), method=True, micrograd="ReLU", smooth=False,
            js=("({0} <= 0 ? 0 : {0})", "({0} > 0 ? 1 : 0)"), kinks=(0.0,)))  # fmt: skip
@@ -698,14 +699,15 @@ _sum_in_order = sum if sys.version_info < (3, 12) else _left_to_right
 def _affine(xs: Sequence[Number], arg: Any = None) -> Number:
     # b + w0*x0 + w1*x1 + ..., left to right (the same floats as micrograd's neuron), with the
     # inputs laid out (b, w0, ..., w[n-1], x0, ..., x[n-1]); on floats or on rows of arrays.
-    n, odd = divmod(len(xs) - 1, 2)
-    if odd:
-        raise TypeError(f"affine takes a bias, n weights and n inputs, got {len(xs)} inputs")
+    k = len(xs)
+    if not k & 1:
+        raise TypeError(f"affine takes a bias, n weights and n inputs, got {k} inputs")
+    n = k >> 1
     return _sum_in_order(map(operator.mul, xs[1 : n + 1], xs[n + 1 :]), xs[0])
 
 
 def _affine_partials(out: Number, xs: tuple[Number, ...], arg: Any) -> tuple[Number, ...]:
-    n = (len(xs) - 1) // 2  # d/db = 1, d/dw_i = x_i, d/dx_i = w_i
+    n = len(xs) >> 1  # d/db = 1, d/dw_i = x_i, d/dx_i = w_i
     xs = tuple(xs)
     return (1.0,) + xs[n + 1 :] + xs[1 : n + 1]
 
