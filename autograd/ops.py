@@ -115,6 +115,10 @@ class Op:
         """The constants tests try: ``args``, else the default (None for ops without one)."""
         return self.args or (self.default_arg(),)
 
+    def near_kink(self, xs: Sequence[float], arg: Any) -> bool:
+        """True within :data:`KINK_MARGIN` of a kink, where differences say nothing."""
+        return self.kink_distance(xs, self.default_arg() if arg is None else arg) < KINK_MARGIN
+
     def kink_distance(self, xs: Sequence[float], arg: Any) -> float:
         """How far ``xs`` are from the nearest kink: one of ``kinks``, or for a piecewise op
         of several inputs without a kinks function (max), a tie; inf for a smooth op."""
@@ -127,6 +131,7 @@ class Op:
 
 
 OPS: dict[str, Op] = {}
+KINK_MARGIN = 1e-3  # inputs of a gradient test stay this far from a kink
 _JS_FUNCTION = re.compile(r"\s*function\s+[A-Za-z_$][\w$]*\s*\(")
 
 

@@ -49,14 +49,11 @@ def arity(op: Op) -> int:
     return NARY_INPUTS if op.arity == -1 else op.arity
 
 
-KINK_MARGIN = 1e-3  # inputs of a gradient test stay this far from a kink
-
-
 def off_kinks(op: Op, xs: Sequence[float], arg: Any = None) -> bool:
     """True when the inputs are not near one of the op's kinks (``Op.kink_distance``), nor,
     for a piecewise op of several inputs (max), near another input: ties are where such a
     derivative jumps."""
-    return op.kink_distance(xs, op.default_arg() if arg is None else arg) >= KINK_MARGIN
+    return not op.near_kink(xs, arg)
 
 
 def op_inputs(op: Op) -> st.SearchStrategy[tuple[float, ...]]:

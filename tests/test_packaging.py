@@ -110,6 +110,14 @@ def test_wheel_ships_the_packages_their_data_and_metadata(tmp_path):
     for package in PACKAGES:
         assert f"{package}/py.typed" in names
     assert any(re.fullmatch(r"nn/datasets/.+\.csv", n) for n in names)
+    # every module of every package and subpackage ships (autograd.compile, autograd.rows)
+    sources = {
+        p.relative_to(ROOT).as_posix()
+        for package in PACKAGES
+        for p in (ROOT / package).rglob("*.py")
+        if "__pycache__" not in p.parts
+    }
+    assert sources <= set(names), sorted(sources - set(names))
     assert meta["Version"] == autograd.__version__
     urls = dict(u.split(", ", 1) for u in meta.get_all("Project-URL"))
     assert set(urls) == {"Homepage", "Source", "Issues", "Documentation"}

@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import OPS, Value, apply, grad
+from autograd.edges import domain_edges
 from autograd.strategies import arity, off_kinks
-from autograd.testing import _domain_edges
 
 # torch splits the gradient of max/min at a tie (half each); the rows give it to the first
 # input (their judgement call, documented at the row): ties are compared off the kink only.
@@ -108,7 +108,7 @@ def test_row_matches_torch_at_the_edges_of_its_domain_and_at_its_kinks(torch, na
     lo, hi = op.bounds
     n = 2 if op.arity == -1 else arity(op)
     middle = [lo + (hi - lo) * (0.4 + 0.1 * k) for k in range(n)]
-    edges = _domain_edges(op)
+    edges = domain_edges(op)
     kinks = [] if callable(op.kinks) else [k for k in op.kinks if n == 1]
     compared = 0
     for arg in op.test_args():

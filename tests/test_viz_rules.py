@@ -2,8 +2,9 @@
 
 Every row of ``autograd.OPS`` is evaluated in the browser by the page's own builder
 (:mod:`viz.replay`, around the rules :mod:`viz.rules` puts in a page) at the points
-``autograd.testing.check_op`` draws for it: its edge points (``_edge_points``: zeros of both
-signs, subnormals, huge values, infinities, NaN, the last floats inside its domain, its kinks)
+``autograd.testing.check_op`` draws for it: its edge points (``autograd.edges.edge_points``:
+zeros of both signs, subnormals, huge values, infinities, NaN, the last floats inside its
+domain, its kinks)
 and points drawn inside ``Op.bounds``, for every constant it is tested with. The Python side is
 the engine itself (``autograd.apply``). They must agree on the domain (where Python raises, the
 browser raises the same exception with the same one-line message, float repr included), on
@@ -21,8 +22,8 @@ import struct
 import pytest
 
 from autograd import OPS, Value, apply
+from autograd.edges import EDGES, domain_edges, edge_points
 from autograd.strategies import arity
-from autograd.testing import EDGES, _args, _domain_edges, _edge_points
 from viz.names import fmt
 from viz.replay import REPLAY
 from viz.rules import rule_scripts
@@ -101,11 +102,11 @@ def _points(name: str) -> list[tuple[tuple[float, ...], object]]:
     """check_op's edge points for the row, and points drawn inside its bounds."""
     op = OPS[name]
     kinks = set(op.kinks) if not callable(op.kinks) else set()
-    edges = sorted(set(EDGES[:-1]) | set(_domain_edges(op)) | kinks) + [math.nan]
-    points = _edge_points(op, edges)
+    edges = sorted(set(EDGES[:-1]) | set(domain_edges(op)) | kinks) + [math.nan]
+    points = edge_points(op, edges)
     rng = random.Random(name)
     lo, hi = op.bounds
-    for arg in _args(op):
+    for arg in op.test_args():
         points += [
             (tuple(rng.uniform(lo, hi) for _ in range(arity(op))), arg) for _ in range(DRAWN)
         ]
@@ -256,7 +257,7 @@ def test_rules_that_would_end_the_script_element_are_refused(toy_row):
 
 
 def test_a_helper_is_defined_once_and_never_two_ways(toy_row):
-    from autograd.rows import _JS_PYPOW
+    from autograd.rows.browser import JS_PYPOW as _JS_PYPOW
 
     scripts, reasons = rule_scripts(["pow", "powv", "exp2"])
     assert reasons == [] and scripts.count("function pypow(") == 1
