@@ -394,3 +394,24 @@ def test_a_page_without_parameters_takes_no_gradient_step(browser, pages):
     with pytest.raises(Exception, match="no number named 'q' can be changed: it is computed"):
         browser.get(url)
         browser.execute_script("return window.stepgrad.set('q', 1)")
+
+
+def test_a_longer_number_than_its_box_has_room_for_is_drawn_narrower_in_the_box(browser, pages):
+    # boxes keep room for a usual number (-0.123457); an edit may bring a longer one
+    url, *_ = pages["demo"]
+    browser.get(url)
+    assert browser.execute_script(SET, "x", -1.23456789e-05) is None
+    cell = browser.execute_script(
+        "var b = Array.from(document.querySelectorAll('text[data-room]')).find("
+        "  t => t.textContent.indexOf('-1.23457e-05') >= 0);"
+        "return b ? [b.textContent, Number(b.dataset.room), b.getAttribute('textLength'),"
+        "  b.getBBox().width, b.parentNode.querySelector('polygon').getBBox().width] : null"
+    )
+    assert cell is not None
+    text, room, narrowed, width, box = cell
+    assert len(text) > room and narrowed is not None and width <= box
+    browser.execute_script("window.stepgrad.reset()")
+    back = browser.execute_script(
+        "return Array.from(document.querySelectorAll('text[textLength][data-room]')).length"
+    )
+    assert back == 0

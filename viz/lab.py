@@ -70,7 +70,7 @@ LAB = r"""
   function setText(b, col, text) {
     views.forEach(function (v) {
       var el = $(v.prefix + "v" + b + "-" + col);
-      if (el) el.textContent = text;
+      if (el) cellText(el, text);
     });
   }
   function writeStart(d, failed, at) {

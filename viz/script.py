@@ -98,12 +98,25 @@ STEPPER = r"""
       t.textContent = t.dataset.role;
     });
   });
+  function cellText(el, text) {
+    // a box's text; longer than its cell has room for (data-room characters, a number an
+    // edit brought), it is drawn narrower to fit rather than spill over the box
+    el.textContent = text;
+    var room = Number(el.dataset.room || 0);
+    if (room && text.length > room) {
+      el.setAttribute("textLength", (6.1 * room).toFixed(1));
+      el.setAttribute("lengthAdjust", "spacingAndGlyphs");
+    } else if (el.hasAttribute("textLength")) {
+      el.removeAttribute("textLength");
+      el.removeAttribute("lengthAdjust");
+    }
+  }
   function setCells(k, forward) {
     steps[k][2].forEach(function (s) {
       var text = (s[1] === 1 ? "data " : "grad ") + (forward ? s[2] : s[3]);
       views.forEach(function (v) {
         var el = $(v.prefix + "v" + s[0] + "-" + s[1]);
-        if (el) el.textContent = text;
+        if (el) cellText(el, text);
       });
     });
   }

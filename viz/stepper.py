@@ -148,6 +148,10 @@ def _svg(
                 text = kids[i + 1]
                 text.set("text-anchor", "middle")
                 text.set("x", f"{(min(xs) + max(xs)) / 2:.2f}")
+                # the characters the cell has room for: a longer text (a number an edit
+                # brought) is drawn narrower by the page's script rather than spill over
+                room = max(xs) - min(xs) - 8
+                text.set("data-room", str(int(room / 6.1)))
                 name = next(names, "")
                 text.set("id", name)
                 row = row_of.get(name)

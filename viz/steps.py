@@ -31,8 +31,7 @@ __all__ = [
 
 UNKNOWN = "?"  # shown for a value or gradient that is not yet computed
 SO_FAR = " so far"  # after a gradient that is still a partial sum
-ROOM = 12  # characters of the longest number fmt writes, -1.23457e-05
-FLOW_ROOM = "× (-0.123457) = -0.123457"  # the room every edge keeps for what it carries
+ROOM = 9  # characters of a usual number fmt writes, -0.123457 (a longer one is drawn narrower)
 
 
 def _operand(number: str) -> str:
@@ -61,9 +60,9 @@ def texts_at_start(t: Trace) -> dict[Value, tuple[str, str]]:
 
 
 def widths(t: Trace) -> dict[Value, int]:
-    """Each box's width in points: room for its name and every text it will show, and for
-    any number ``fmt`` writes (12 characters, ``-1.23457e-05``), so that the values a page
-    recomputes when a number changes fit too."""
+    """Each box's width in points: room for its name and every text it will show, and for a
+    usual number ``fmt`` writes (9 characters, ``-0.123457``), so that most values a page
+    recomputes when a number changes fit too (a longer one is drawn narrower)."""
     from viz.boxes import text_width
 
     grads: dict[Value, int] = {}
@@ -90,15 +89,15 @@ def widths(t: Trace) -> dict[Value, int]:
 
 
 def edge_labels(t: Trace, ids: dict[Value, int]) -> dict[str, str]:
-    """Room for what each input edge will carry: its longest flow text, by edge id, and at
-    least :data:`FLOW_ROOM`'s, so that what a page recomputes when a number changes fits
-    too (a longer one is drawn narrower, see :mod:`viz.script`)."""
+    """Room for what each input edge will carry: its longest flow text, by edge id (what a
+    page recomputes when a number changes may be longer: it is drawn narrower, see
+    :mod:`viz.script`)."""
     out: dict[str, str] = {}
     for step, flows in zip(t.steps, t.flows):
         box = f"v{ids[step.node]}"
         for f in flows:
             key = f"{box}_e{f.index}"
-            text = max(flow_text(f), FLOW_ROOM, key=len)
+            text = flow_text(f)
             if len(text) > len(out.get(key, "")):
                 out[key] = text
     for key, role in edge_roles(t, ids).items():
