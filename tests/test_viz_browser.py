@@ -1,63 +1,23 @@
 """The HTML stepper in a real browser: Debian's headless Chromium driven by selenium.
 
-Like conftest's fixtures: outside CI a missing chromedriver skips, in CI (CI=true) it fails.
-Selenium Manager is never asked to download anything: the driver and browser paths are given.
+The browser comes from tests/viz_browser.py: outside CI a missing chromedriver skips, in CI
+(CI=true) it fails; Selenium Manager is never asked to download anything.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
+from viz_browser import open_browser
 
 from autograd import Value, backward_steps
 from viz import stepper_html
 from viz.notation import Names, chain_lines
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
 
 @pytest.fixture
-def chromedriver() -> str:
-    """Path of Debian's chromedriver (package chromium-driver)."""
-    for path in ("/usr/bin/chromedriver", shutil.which("chromedriver")):
-        if path and os.path.exists(path):
-            return path
-    message = "chromedriver is not available: install it (apt-get install chromium-driver)"
-    if IN_CI:
-        pytest.fail(f"CI must run this test, but {message}")
-    pytest.skip(message)
-    raise AssertionError("unreachable")
-
-
-@pytest.fixture
-def browser(chromium, chromedriver, tmp_path, monkeypatch):
-    webdriver = pytest.importorskip("selenium.webdriver")
-    monkeypatch.setenv("SE_OFFLINE", "true")  # belt and braces: Selenium Manager never downloads
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-        "--window-size=1280,800",
-    ):
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path / 'profile'}")
-    options.binary_location = chromium
-    driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
-    try:
+def browser():
+    with open_browser((1280, 800)) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import re
 import time
 
 import pytest
+from viz_browser import open_browser
 from viz_pages import PAGES
 
 from viz import Stepper
@@ -62,34 +63,10 @@ def pages(tmp_path_factory):
 
 
 @pytest.fixture(scope="module", params=sorted(NEED), ids=lambda s: f"{s[0]}x{s[1]}")
-def window(request, tmp_path_factory):
+def window(request):
     """A headless Chromium at one window size (one per module and size: it is slow to start)."""
-    import os
-    import shutil
-
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    driver_path = "/usr/bin/chromedriver"
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not os.path.exists(driver_path) or browser is None:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail("CI must run the browser tests: install chromium chromium-driver")
-        pytest.skip("chromium and chromedriver are needed (apt-get install chromium-driver)")
-    os.environ["SE_OFFLINE"] = "true"
-    options = webdriver.ChromeOptions()
-    width, height = request.param
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--no-first-run",
-                 f"--window-size={width},{height}"):  # fmt: skip
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('profile')}")
-    options.binary_location = browser
-    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
-    try:
+    with open_browser(request.param) as driver:
         yield driver, request.param
-    finally:
-        driver.quit()
 
 
 def spread(total: int, count: int = 40) -> list[int]:

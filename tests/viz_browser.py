@@ -29,7 +29,8 @@ def open_browser(size: tuple[int, int] = (1280, 800)) -> Iterator[object]:
     os.environ["SE_OFFLINE"] = "true"
     options = webdriver.ChromeOptions()
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-quic", "--no-first-run",
                  f"--window-size={size[0]},{size[1]}"):  # fmt: skip
         options.add_argument(flag)
     with tempfile.TemporaryDirectory() as profile:
